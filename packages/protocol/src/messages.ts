@@ -26,7 +26,8 @@ export const messageSchema = z.object({
   id: z.string(),
   sessionId: z.string(),
   direction: z.enum(['out', 'in']),
-  to: z.string(),
+  /** The other party's number in E.164: the recipient of an outgoing message, the sender of an incoming one. */
+  peer: z.string(),
   text: z.string(),
   status: messageStatusSchema,
   error: z.string().nullable(),

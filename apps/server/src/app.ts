@@ -1,0 +1,172 @@
+import { randomUUID } from 'node:crypto';
+import Fastify, { LogController } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import cookie from '@fastify/cookie';
+import helmet from '@fastify/helmet';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config/config.js';
+import { createLogger } from './logger.js';
+import { registerErrorHandling } from './http/error-handler.js';
+import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
+import { openStorage } from './storage/db.js';
+import type { Storage } from './storage/db.js';
+import { WaAuthRepository } from './storage/wa-auth-repository.js';
+import { createBaileysProvider } from './whatsapp/baileys-adapter.js';
+import type { WhatsAppAuthRepository, WhatsAppProvider } from './whatsapp/provider.js';
+import { EventBus } from './modules/sessions/events.js';
+import { SessionService } from './modules/sessions/service.js';
+import { SessionsRepository } from './modules/sessions/repository.js';
+import { sessionRoutes } from './modules/sessions/routes.js';
+import { MessagesRepository } from './modules/messages/repository.js';
+import { MessageService } from './modules/messages/service.js';
+import { messageRoutes } from './modules/messages/routes.js';
+import { UsersRepository } from './modules/users/repository.js';
+import { AuthRepository } from './modules/auth/repository.js';
+import { AuthService } from './modules/auth/service.js';
+import { authRoutes } from './modules/auth/routes.js';
+import { createMetrics } from './modules/health/metrics.js';
+import { healthRoutes } from './modules/health/routes.js';
+import { WsHub } from './ws/hub.js';
+
+/** Replaceable parts, for tests and other deployments. */
+export interface AppDeps {
+  logger?: Logger;
+  storage?: Storage;
+  /** Builds the WhatsApp provider; Baileys by default. */
+  whatsapp?: (input: { repository: WhatsAppAuthRepository; logger: Logger }) => WhatsAppProvider;
+  /** Server heartbeat interval for `/ws` (tests shorten it). */
+  wsHeartbeatMs?: number;
+}
+
+export interface WaslaApp {
+  http: FastifyInstance;
+  sessions: SessionService;
+  auth: AuthService;
+  messages: MessageService;
+  bus: EventBus;
+  storage: Storage;
+  ws: WsHub;
+  /** Every route registered (method and URL), e.g. for the test that walks them all. */
+  routes: { method: string; url: string }[];
+  /** Changes on every start; orders states across restarts. */
+  epoch: number;
+  /** Boots the sessions that should run and starts listening; resolves with the address. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the whole server without listening, so tests run the real thing on port 0. */
+export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<WaslaApp> {
+  const logger = deps.logger ?? createLogger(config.logLevel);
+  const storage = deps.storage ?? (await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
+  const epoch = Date.now();
+  const bus = new EventBus();
+
+  const waAuth = new WaAuthRepository(storage.db);
+  const provider = deps.whatsapp
+    ? deps.whatsapp({ repository: waAuth, logger })
+    : createBaileysProvider({
+        serverUrl: config.whatsapp.serverUrl,
+        certPublicKey: config.whatsapp.certPublicKey,
+        qrTimeoutMs: config.whatsapp.qrTimeoutMs,
+        repository: waAuth,
+        logger,
+      });
+
+  const sessionsRepository = new SessionsRepository(storage.db);
+  let messages: MessageService | null = null;
+  const sessions = new SessionService({
+    provider,
+    repository: sessionsRepository,
+    bus,
+    logger,
+    backoff: config.whatsapp.backoff,
+    epoch,
+    onReceipts: (sessionId, updates) => {
+      messages?.applyReceipts(sessionId, updates).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply receipts'));
+    },
+  });
+  messages = new MessageService({ repository: new MessagesRepository(storage.db), sessions, bus, logger, defaultCountry: config.defaultCountry });
+  const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger });
+  await auth.ensureInitialAdmin(config.initialAdmin);
+
+  const http = Fastify({
+    // pino's Logger is Fastify's logger; the cast only narrows the generic parameter.
+    loggerInstance: logger as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: 256 * 1024,
+    logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
+    routerOptions: { maxParamLength: 200 },
+  });
+  const routes: { method: string; url: string }[] = [];
+  http.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+  http.setValidatorCompiler(validatorCompiler);
+  http.setSerializerCompiler(serializerCompiler);
+  registerErrorHandling(http);
+  await http.register(helmet, { global: true });
+  await http.register(cookie);
+  await http.register(rateLimit, { global: false });
+  await http.register(swagger, {
+    openapi: {
+      info: { title: 'Wasla API', version: '1.0.0', description: 'WhatsApp sessions, messages and campaigns. Authenticate with the login cookie or an X-Api-Key header.' },
+      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' }, cookie: { type: 'apiKey', in: 'cookie', name: 'wasla_session' } } },
+      security: [{ apiKey: [] }, { cookie: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  await http.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  registerAuthGuard(http, auth, config.publicOrigin);
+
+  const ws = new WsHub({
+    bus,
+    sessions,
+    logger,
+    authenticate: (request) => authenticateRaw(auth, request),
+    originAllowed: makeOriginCheck(config.publicOrigin),
+    maxClients: config.ws.maxClients,
+    ...(deps.wsHeartbeatMs ? { heartbeatMs: deps.wsHeartbeatMs } : {}),
+  });
+  http.server.on('upgrade', (request, socket, head) => {
+    if (request.url === '/ws' || request.url?.startsWith('/ws?')) ws.handleUpgrade(request, socket, head);
+    else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
+  });
+
+  const metrics = createMetrics({ bus, sessions, wsClients: () => ws.size });
+  await http.register(healthRoutes, { ping: () => storage.ping(), metrics });
+  await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
+  await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
+  await http.register(messageRoutes, { messages });
+  await sessions.boot(false);
+
+  let closed = false;
+  return {
+    http,
+    sessions,
+    auth,
+    messages,
+    bus,
+    storage,
+    ws,
+    routes,
+    epoch,
+    async listen() {
+      const address = await http.listen({ port: config.port, host: config.host });
+      if (config.whatsapp.autostart) await sessions.boot(true);
+      return address;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await ws.close();
+      await sessions.shutdown();
+      await http.close();
+      await storage.close();
+    },
+  };
+}

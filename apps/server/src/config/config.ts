@@ -1,0 +1,149 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+function isLoopbackUrl(value: string): boolean {
+  try {
+    const { hostname } = new URL(value);
+    return LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.');
+  } catch {
+    return false;
+  }
+}
+
+const booleanString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const positiveInt = z.coerce.number().int().positive();
+
+/** Every environment variable Wasla reads; `.env.example` documents the same names. */
+export const envSchema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'production', 'test']).default('production'),
+    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    HOST: z.string().min(1).default('127.0.0.1'),
+    DATA_DIR: z.string().min(1).default('./data'),
+    DATABASE_URL: z
+      .string()
+      .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (leave it unset for SQLite)')
+      .optional(),
+    LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    PUBLIC_ORIGIN: z.url().optional(),
+    WA_SERVER_URL: z
+      .string()
+      .regex(/^wss?:\/\//, 'must be a ws:// or wss:// URL')
+      .default('wss://web.whatsapp.com/ws/chat'),
+    WA_SERVER_CERT_KEY: z
+      .string()
+      .regex(/^[A-Za-z0-9+/]{43}=$/, 'must be a base64 32-byte public key')
+      .optional(),
+    WA_RETRY_BASE_MS: positiveInt.default(1000),
+    WA_RETRY_CAP_MS: positiveInt.default(60_000),
+    WA_MAX_RETRIES: positiveInt.default(10),
+    WA_QR_TIMEOUT_MS: positiveInt.optional(),
+    WA_AUTOSTART: booleanString.default(true),
+    DEFAULT_COUNTRY: z
+      .string()
+      .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as SA')
+      .default('SA'),
+    WASLA_ADMIN_EMAIL: z.email().optional(),
+    WASLA_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+    SESSION_TTL_HOURS: positiveInt.default(24 * 7),
+    COOKIE_SECURE: booleanString.optional(),
+    LOGIN_RATE_LIMIT: positiveInt.default(10),
+    WS_MAX_CLIENTS: positiveInt.default(20_000),
+  });
+
+/** Rules across variables, checked on the raw values so they are reported with the rest. */
+function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
+  const problems: string[] = [];
+  const serverUrl = raw.WA_SERVER_URL ?? 'wss://web.whatsapp.com/ws/chat';
+  if (raw.WA_SERVER_CERT_KEY && !isLoopbackUrl(serverUrl)) {
+    problems.push('WA_SERVER_CERT_KEY: may only be set when WA_SERVER_URL points at a loopback address (the local emulator)');
+  }
+  if ((raw.WASLA_ADMIN_EMAIL === undefined) !== (raw.WASLA_ADMIN_PASSWORD === undefined)) {
+    problems.push('WASLA_ADMIN_PASSWORD: WASLA_ADMIN_EMAIL and WASLA_ADMIN_PASSWORD must be set together');
+  }
+  return problems;
+}
+
+export type Env = z.infer<typeof envSchema>;
+
+/** The validated, frozen configuration handed to `buildApp`. */
+export interface AppConfig {
+  readonly env: Env['NODE_ENV'];
+  readonly port: number;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly databaseUrl: string | null;
+  readonly logLevel: Env['LOG_LEVEL'];
+  readonly publicOrigin: string | null;
+  readonly whatsapp: {
+    readonly serverUrl: string;
+    readonly certPublicKey: string | null;
+    readonly qrTimeoutMs: number | null;
+    readonly autostart: boolean;
+    readonly backoff: { readonly baseMs: number; readonly capMs: number; readonly maxRetries: number };
+  };
+  readonly defaultCountry: string;
+  readonly initialAdmin: { readonly email: string; readonly password: string } | null;
+  readonly auth: { readonly sessionTtlMs: number; readonly cookieSecure: boolean; readonly loginRateLimit: number };
+  readonly ws: { readonly maxClients: number };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Reads the environment once; reports every problem at once. */
+export function loadConfig(source: Record<string, string | undefined>): AppConfig {
+  const cleaned = Object.fromEntries(Object.entries(source).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = envSchema.safeParse(cleaned);
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join('.') || 'environment'}: ${issue.message}`)),
+    ...crossFieldProblems(cleaned),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
+  const env = parsed.data;
+  const config: AppConfig = {
+    env: env.NODE_ENV,
+    port: env.PORT,
+    host: env.HOST,
+    dataDir: path.resolve(env.DATA_DIR),
+    databaseUrl: env.DATABASE_URL ?? null,
+    logLevel: env.LOG_LEVEL,
+    publicOrigin: env.PUBLIC_ORIGIN ?? null,
+    whatsapp: {
+      serverUrl: env.WA_SERVER_URL,
+      certPublicKey: env.WA_SERVER_CERT_KEY ?? null,
+      qrTimeoutMs: env.WA_QR_TIMEOUT_MS ?? null,
+      autostart: env.WA_AUTOSTART,
+      backoff: { baseMs: env.WA_RETRY_BASE_MS, capMs: env.WA_RETRY_CAP_MS, maxRetries: env.WA_MAX_RETRIES },
+    },
+    defaultCountry: env.DEFAULT_COUNTRY,
+    initialAdmin:
+      env.WASLA_ADMIN_EMAIL && env.WASLA_ADMIN_PASSWORD
+        ? { email: env.WASLA_ADMIN_EMAIL, password: env.WASLA_ADMIN_PASSWORD }
+        : null,
+    auth: {
+      sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
+      cookieSecure: env.COOKIE_SECURE ?? (env.NODE_ENV === 'production' && !env.HOST.startsWith('127.') && env.HOST !== 'localhost'),
+      loginRateLimit: env.LOGIN_RATE_LIMIT,
+    },
+    ws: { maxClients: env.WS_MAX_CLIENTS },
+  };
+  return deepFreeze(config);
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === 'object') {
+    for (const inner of Object.values(value)) deepFreeze(inner);
+    Object.freeze(value);
+  }
+  return value;
+}

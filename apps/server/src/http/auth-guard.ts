@@ -1,0 +1,93 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { IncomingMessage } from 'node:http';
+import { AppError } from '../errors/app-error.js';
+import { API_KEY_HEADER, SESSION_COOKIE } from '../modules/auth/service.js';
+import type { AuthService } from '../modules/auth/service.js';
+import type { Principal, Role } from '../modules/auth/principal.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    principal: Principal | null;
+  }
+  interface FastifyContextConfig {
+    /** Answers without authentication (only the login route). */
+    public?: boolean;
+    /** The role a caller needs; any authenticated caller when unset. */
+    role?: Role;
+  }
+}
+
+const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function headerValue(value: string | string[] | undefined): string | undefined {
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/** Reads a single cookie from a raw header (the WebSocket upgrade has no Fastify request). */
+export function readCookie(header: string | undefined, name: string): string | undefined {
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const index = part.indexOf('=');
+    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+  }
+  return undefined;
+}
+
+/** The origins a browser may call the API from: the server's own, and PUBLIC_ORIGIN. */
+export function makeOriginCheck(publicOrigin: string | null): (request: IncomingMessage) => boolean {
+  return (request) => {
+    const origin = headerValue(request.headers.origin) ?? refererOrigin(headerValue(request.headers.referer));
+    if (!origin) return false;
+    if (publicOrigin && origin === new URL(publicOrigin).origin) return true;
+    const host = headerValue(request.headers.host);
+    try {
+      return host !== undefined && new URL(origin).host === host;
+    } catch {
+      return false;
+    }
+  };
+}
+
+function refererOrigin(referer: string | undefined): string | undefined {
+  try {
+    return referer ? new URL(referer).origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Who is calling, from an API key header or the login cookie. */
+export async function authenticateRaw(auth: AuthService, request: IncomingMessage): Promise<{ principal: Principal; viaCookie: boolean } | null> {
+  const apiKey = headerValue(request.headers[API_KEY_HEADER]);
+  if (apiKey) {
+    const principal = await auth.principalFromApiKey(apiKey);
+    return principal ? { principal, viaCookie: false } : null;
+  }
+  const cookie = readCookie(headerValue(request.headers.cookie), SESSION_COOKIE);
+  if (!cookie) return null;
+  const principal = await auth.principalFromCookie(cookie);
+  return principal ? { principal, viaCookie: true } : null;
+}
+
+/**
+ * Every route under /api requires a caller, unless it is marked public; cookie callers
+ * changing state must come from our own origin (CSRF); `role` routes need that role.
+ */
+export function registerAuthGuard(app: FastifyInstance, auth: AuthService, publicOrigin: string | null): void {
+  const originAllowed = makeOriginCheck(publicOrigin);
+  app.decorateRequest('principal', null);
+  app.addHook('onRequest', async (request: FastifyRequest) => {
+    if (!request.url.startsWith('/api/') && request.url !== '/api') return;
+    if (request.routeOptions.config?.public) return;
+    const found = await authenticateRaw(auth, request.raw);
+    if (!found) throw new AppError('unauthenticated', 'Log in or send an API key (X-Api-Key) to use the API.');
+    if (found.viaCookie && UNSAFE_METHODS.has(request.method) && !originAllowed(request.raw)) {
+      throw new AppError('csrf_rejected', 'This request did not come from the Wasla dashboard (Origin mismatch).');
+    }
+    request.principal = found.principal;
+    const role = request.routeOptions.config?.role;
+    if (role === 'admin' && found.principal.role !== 'admin') {
+      throw new AppError('forbidden', 'Only an admin may do this.');
+    }
+  });
+}

@@ -1,0 +1,12 @@
+export type Role = 'admin' | 'operator';
+
+/** Who is calling: a logged-in user or an API key. */
+export interface Principal {
+  kind: 'user' | 'api_key';
+  /** The user's id, or the API key's id. */
+  id: string;
+  role: Role;
+  /** The user behind the call (for an API key: its creator, when known). */
+  userId: string | null;
+  name: string;
+}

@@ -1,0 +1,35 @@
+import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { SESSION_STATUSES } from '@wasla/protocol';
+import type { EventBus } from '../sessions/events.js';
+import type { SessionService } from '../sessions/service.js';
+
+/** Prometheus metrics of one app instance (a registry per app, no globals). */
+export function createMetrics(input: { bus: EventBus; sessions: SessionService; wsClients: () => number }): Registry {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'wasla_process_' });
+
+  new Gauge({
+    name: 'wasla_sessions',
+    help: 'WhatsApp sessions by status',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const status of SESSION_STATUSES) this.set({ status }, 0);
+      for (const state of input.sessions.states()) this.inc({ status: state.status });
+    },
+  });
+  new Gauge({
+    name: 'wasla_ws_clients',
+    help: 'Open WebSocket connections',
+    registers: [registry],
+    collect() {
+      this.set(input.wsClients());
+    },
+  });
+  const transitions = new Counter({ name: 'wasla_session_transitions_total', help: 'Session status changes', labelNames: ['to'], registers: [registry] });
+  const messages = new Counter({ name: 'wasla_message_status_total', help: 'Message status changes', labelNames: ['status'], registers: [registry] });
+  input.bus.on('session_transition', (record) => transitions.inc({ to: record.to }));
+  input.bus.on('message_status', (event) => messages.inc({ status: event.status }));
+  return registry;
+}

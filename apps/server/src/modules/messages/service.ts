@@ -1,0 +1,101 @@
+import type { Logger } from 'pino';
+import type { Message, MessageStatus, MessageStatusEvent } from '@wasla/protocol';
+import { AppError } from '../../errors/app-error.js';
+import type { ReceiptUpdate } from '../../whatsapp/provider.js';
+import type { EventBus } from '../sessions/events.js';
+import type { SessionService } from '../sessions/service.js';
+import { normalizePhone } from './phone.js';
+import type { MessagesRepository } from './repository.js';
+
+export interface MessageServiceOptions {
+  repository: MessagesRepository;
+  sessions: SessionService;
+  bus: EventBus;
+  logger: Logger;
+  defaultCountry: string;
+  now?: () => Date;
+}
+
+/** Sends single messages and keeps their status in step with WhatsApp's receipts. */
+export class MessageService {
+  constructor(private readonly options: MessageServiceOptions) {}
+
+  private now(): string {
+    return (this.options.now?.() ?? new Date()).toISOString();
+  }
+
+  /**
+   * Records the message as pending and hands it to WhatsApp. Resolves once it is
+   * recorded; the send itself finishes in the background and reports by status.
+   */
+  async send(sessionId: string, to: string, text: string): Promise<Message> {
+    const phone = normalizePhone(to, this.options.defaultCountry);
+    const connection = this.options.sessions.readyConnection(sessionId);
+    if (text.trim().length === 0) throw new AppError('validation_failed', 'The message text is empty.');
+    const now = this.now();
+    const message = await this.options.repository.insert({
+      id: this.options.sessions.newMessageId(),
+      sessionId,
+      direction: 'out',
+      peer: phone.e164,
+      text,
+      status: 'pending',
+      error: null,
+      errorCode: null,
+      createdAt: now,
+      updatedAt: now,
+    });
+    const log = this.options.logger.child({ sessionId, messageId: message.id });
+    void (async () => {
+      try {
+        const onWhatsApp = await connection.onWhatsApp([phone.digits]);
+        if (!onWhatsApp.has(phone.digits)) {
+          await this.setStatus(sessionId, message.id, 'failed', 'This number is not on WhatsApp.', 'not_on_whatsapp');
+          return;
+        }
+        await connection.sendText(phone.digits, text, message.id);
+        await this.setStatus(sessionId, message.id, 'sent', null, null);
+      } catch (error) {
+        log.warn({ err: error }, 'send failed');
+        // Nothing is resent automatically: the person decides whether to try again.
+        await this.setStatus(sessionId, message.id, 'failed', 'WhatsApp did not accept the message.', 'send_failed');
+      }
+    })().catch((error: unknown) => log.error({ err: error }, 'could not record the outcome of a send'));
+    return message;
+  }
+
+  /** Applies WhatsApp receipts; a status only ever moves forward. */
+  async applyReceipts(sessionId: string, updates: ReceiptUpdate[]): Promise<void> {
+    for (const update of updates) {
+      const failed = update.status === 'failed';
+      const reason = failed ? receiptFailureReason(update.errorCode) : null;
+      await this.setStatus(sessionId, update.messageId, update.status, reason, failed ? (update.errorCode ?? 'error') : null);
+    }
+  }
+
+  private async setStatus(sessionId: string, id: string, status: MessageStatus, error: string | null, errorCode: string | null): Promise<void> {
+    const updated = await this.options.repository.updateStatus(id, { status, error, errorCode, updatedAt: this.now() });
+    if (!updated) return;
+    const event: MessageStatusEvent = { id, sessionId, status: updated.status, error: updated.error, errorCode: updated.errorCode, updatedAt: updated.updatedAt };
+    this.options.bus.emit('message_status', event);
+  }
+
+  list(query: { sessionId?: string; cursor?: string; limit: number }) {
+    return this.options.repository.list(query);
+  }
+
+  async get(id: string): Promise<Message> {
+    const message = await this.options.repository.get(id);
+    if (!message) throw new AppError('not_found', 'There is no message with that id.');
+    return message;
+  }
+}
+
+const WHATSAPP_ERRORS: Record<string, string> = {
+  '463': 'WhatsApp restricted this account from starting new chats for now.',
+  '479': 'WhatsApp refused the message for this recipient.',
+};
+
+function receiptFailureReason(code: string | null): string {
+  return (code && WHATSAPP_ERRORS[code]) ?? `WhatsApp rejected the message${code ? ` (error ${code})` : ''}.`;
+}

@@ -1,0 +1,18 @@
+import { EventEmitter } from 'node:events';
+import type { MessageStatusEvent, SessionState, SessionTransition } from '@wasla/protocol';
+
+/** What the server publishes to its subscribers (the WebSocket hub, metrics, later Redis). */
+export interface ServerEvents {
+  session_update: [SessionState];
+  session_transition: [SessionTransition];
+  message_status: [MessageStatusEvent];
+}
+
+/** A typed in-process event bus, created once per app in `buildApp`. */
+export class EventBus extends EventEmitter<ServerEvents> {
+  constructor() {
+    super({ captureRejections: false });
+    // One listener per subsystem, not per client: the hub fans out to clients itself.
+    this.setMaxListeners(50);
+  }
+}

@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { before, it } from 'node:test';
+import type { SessionTransition } from '@wasla/protocol';
+import { forEachDatabase } from '../../storage/testing.js';
+import { SessionsRepository } from './repository.js';
+
+const EPOCH = 1_800_000_000_123; // a ms timestamp past 2^31, as the server's epoch is
+
+function transition(rev: number, overrides: Partial<SessionTransition> = {}): SessionTransition {
+  return {
+    sessionId: 'default',
+    epoch: EPOCH,
+    rev,
+    from: 'connecting',
+    to: 'qr',
+    event: 'qr',
+    errorCode: null,
+    error: null,
+    at: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+forEachDatabase('SessionsRepository', (database) => {
+  let clock = new Date('2025-01-01T00:00:00.000Z');
+  let sessions: SessionsRepository;
+  before(() => {
+    sessions = new SessionsRepository(database.storage.db, () => clock);
+  });
+
+  it('ensures a session: creates it stopped, then leaves it as it is', async () => {
+    const created = await sessions.ensure('default');
+    assert.deepEqual(created, {
+      id: 'default',
+      desiredState: 'stopped',
+      phoneNumber: null,
+      createdAt: '2025-01-01T00:00:00.000Z',
+      updatedAt: '2025-01-01T00:00:00.000Z',
+    });
+    clock = new Date('2025-01-02T00:00:00.000Z');
+    assert.equal(await sessions.setDesiredState('default', 'running'), true);
+    const again = await sessions.ensure('default');
+    assert.equal(again.desiredState, 'running');
+    assert.equal(again.createdAt, '2025-01-01T00:00:00.000Z');
+    assert.equal(again.updatedAt, '2025-01-02T00:00:00.000Z');
+  });
+
+  it('survives concurrent ensures of the same id', async () => {
+    const results = await Promise.all(Array.from({ length: 5 }, () => sessions.ensure('raced')));
+    assert.ok(results.every((session) => session.id === 'raced'));
+  });
+
+  it('gets and lists sessions oldest first', async () => {
+    clock = new Date('2025-01-03T00:00:00.000Z');
+    await sessions.ensure('sales');
+    assert.deepEqual((await sessions.list()).map((session) => session.id), ['default', 'raced', 'sales']);
+    assert.equal((await sessions.get('sales'))?.desiredState, 'stopped');
+    assert.equal(await sessions.get('missing'), null);
+  });
+
+  it('sets the desired state and phone number', async () => {
+    assert.equal(await sessions.setDesiredState('sales', 'running'), true);
+    assert.equal(await sessions.setPhoneNumber('sales', '+966501234567'), true);
+    const sales = await sessions.get('sales');
+    assert.equal(sales?.desiredState, 'running');
+    assert.equal(sales?.phoneNumber, '+966501234567');
+    assert.equal(await sessions.setPhoneNumber('sales', null), true);
+    assert.equal((await sessions.get('sales'))?.phoneNumber, null);
+    assert.equal(await sessions.setDesiredState('missing', 'running'), false);
+    assert.equal(await sessions.setPhoneNumber('missing', '+1'), false);
+  });
+
+  it('records transitions and lists the latest first, with the epoch as a number', async () => {
+    await sessions.recordTransition(transition(1, { from: 'stopped', to: 'connecting', event: 'start' }));
+    // Same millisecond as rev 1: (epoch, rev) must still order them.
+    await sessions.recordTransition(transition(2));
+    await sessions.recordTransition(
+      transition(3, { from: 'qr', to: 'failed', event: 'closed', errorCode: 'qr_timeout', error: 'No one scanned the QR code.', at: '2025-01-01T00:01:00.000Z' }),
+    );
+    await sessions.recordTransition(transition(1, { sessionId: 'sales', at: '2025-01-01T00:05:00.000Z' }));
+
+    const listed = await sessions.listTransitions('default', 10);
+    assert.deepEqual(listed.map((item) => item.rev), [3, 2, 1]);
+    assert.deepEqual(listed[0], transition(3, { from: 'qr', to: 'failed', event: 'closed', errorCode: 'qr_timeout', error: 'No one scanned the QR code.', at: '2025-01-01T00:01:00.000Z' }));
+    assert.equal(typeof listed[0]?.epoch, 'number');
+    assert.equal(listed[0]?.epoch, EPOCH);
+
+    assert.deepEqual((await sessions.listTransitions('default', 2)).map((item) => item.rev), [3, 2]);
+    assert.equal((await sessions.listTransitions('sales', 10)).length, 1);
+    assert.deepEqual(await sessions.listTransitions('missing', 10), []);
+    await assert.rejects(sessions.listTransitions('default', 0), RangeError);
+  });
+
+  it('orders a later epoch (a server restart) after an earlier one', async () => {
+    await sessions.recordTransition(transition(1, { epoch: EPOCH + 60_000, at: '2025-01-01T00:02:00.000Z', from: 'stopped', to: 'connecting' }));
+    const [latest] = await sessions.listTransitions('default', 1);
+    assert.equal(latest?.epoch, EPOCH + 60_000);
+    assert.equal(latest?.rev, 1);
+  });
+});

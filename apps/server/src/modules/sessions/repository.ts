@@ -1,0 +1,123 @@
+import { randomUUID } from 'node:crypto';
+import type { Kysely, Selectable } from 'kysely';
+import type { SessionTransition } from '@wasla/protocol';
+import type { Database, DesiredState, IsoTimestamp, WaSessionsTable } from '../../storage/schema.js';
+
+/** A WhatsApp session as stored: what it should be doing across restarts, not its live state. */
+export interface WaSessionRecord {
+  id: string;
+  /** Whether the session should be connected after the next boot. */
+  desiredState: DesiredState;
+  phoneNumber: string | null;
+  createdAt: IsoTimestamp;
+  updatedAt: IsoTimestamp;
+}
+
+function sessionFromRow(row: Selectable<WaSessionsTable>): WaSessionRecord {
+  return {
+    id: row.id,
+    desiredState: row.desired_state,
+    phoneNumber: row.phone_number,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+/** The `wa_sessions` table and each session's transition history. */
+export class SessionsRepository {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  /**
+   * Creates the session if it doesn't exist yet (stopped, no number) and resolves with
+   * it either way. Safe to race: the insert does nothing on a conflict.
+   */
+  async ensure(id: string): Promise<WaSessionRecord> {
+    const now = this.now().toISOString();
+    await this.db
+      .insertInto('wa_sessions')
+      .values({ id, desired_state: 'stopped', phone_number: null, created_at: now, updated_at: now })
+      .onConflict((conflict) => conflict.column('id').doNothing())
+      .execute();
+    const session = await this.get(id);
+    if (!session) throw new Error(`wa_sessions row "${id}" vanished right after it was ensured`);
+    return session;
+  }
+
+  async get(id: string): Promise<WaSessionRecord | null> {
+    const row = await this.db.selectFrom('wa_sessions').selectAll().where('id', '=', id).executeTakeFirst();
+    return row ? sessionFromRow(row) : null;
+  }
+
+  /** Every session, oldest first. */
+  async list(): Promise<WaSessionRecord[]> {
+    const rows = await this.db.selectFrom('wa_sessions').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(sessionFromRow);
+  }
+
+  /** Resolves false when there is no such session. */
+  async setDesiredState(id: string, desiredState: DesiredState): Promise<boolean> {
+    const result = await this.db
+      .updateTable('wa_sessions')
+      .set({ desired_state: desiredState, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Resolves false when there is no such session. */
+  async setPhoneNumber(id: string, phoneNumber: string | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('wa_sessions')
+      .set({ phone_number: phoneNumber, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  async recordTransition(transition: SessionTransition): Promise<void> {
+    await this.db
+      .insertInto('session_transitions')
+      .values({
+        id: randomUUID(),
+        session_id: transition.sessionId,
+        epoch: transition.epoch,
+        rev: transition.rev,
+        from_status: transition.from,
+        to_status: transition.to,
+        event: transition.event,
+        error_code: transition.errorCode,
+        error: transition.error,
+        at: transition.at,
+      })
+      .execute();
+  }
+
+  /** The session's latest `limit` transitions, newest first. */
+  async listTransitions(sessionId: string, limit: number): Promise<SessionTransition[]> {
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`limit must be a positive integer, got ${limit}`);
+    const rows = await this.db
+      .selectFrom('session_transitions')
+      .selectAll()
+      .where('session_id', '=', sessionId)
+      // Several transitions can share a millisecond; (epoch, rev) orders them exactly.
+      .orderBy('at', 'desc')
+      .orderBy('epoch', 'desc')
+      .orderBy('rev', 'desc')
+      .limit(limit)
+      .execute();
+    return rows.map((row) => ({
+      sessionId: row.session_id,
+      epoch: row.epoch,
+      rev: row.rev,
+      from: row.from_status,
+      to: row.to_status,
+      event: row.event,
+      errorCode: row.error_code,
+      error: row.error,
+      at: row.at,
+    }));
+  }
+}

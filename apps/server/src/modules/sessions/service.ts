@@ -1,0 +1,295 @@
+import QRCode from 'qrcode';
+import type { Logger } from 'pino';
+import type { SessionState, SessionTransition } from '@wasla/protocol';
+import { DEFAULT_SESSION_ID } from '@wasla/protocol';
+import { AppError } from '../../errors/app-error.js';
+import type { ConnectionListener, ReceiptUpdate, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
+import type { BackoffPolicy } from './backoff.js';
+import type { EventBus } from './events.js';
+import { initialState, transition } from './machine.js';
+import type { MachineState, SessionEffect, SessionEvent } from './machine.js';
+import type { SessionsRepository } from './repository.js';
+
+export interface SessionServiceOptions {
+  provider: WhatsAppProvider;
+  repository: SessionsRepository;
+  bus: EventBus;
+  logger: Logger;
+  backoff: BackoffPolicy;
+  epoch: number;
+  onReceipts(sessionId: string, updates: ReceiptUpdate[]): void;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/** The connection an event came from, filled in once `connect` returns. */
+interface ConnectionHolder {
+  connection: WhatsAppConnection | null;
+}
+
+/** Commands a person (through the API) can give a session. */
+export type SessionCommand = 'start' | 'stop' | 'restart' | 'logout';
+
+/**
+ * One WhatsApp number: its state machine, its live connection and its retry timer.
+ * Every event, whatever its source, goes through one queue, so they are applied in
+ * the order they happened and effects never interleave.
+ */
+class SessionRuntime {
+  state: MachineState;
+  connection: WhatsAppConnection | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly logger: Logger;
+
+  constructor(
+    readonly id: string,
+    private readonly options: SessionServiceOptions,
+  ) {
+    this.logger = options.logger.child({ sessionId: id });
+    this.state = initialState(id, options.epoch, this.now());
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  /**
+   * Queues an event; resolves with the state after it (and its effects) were applied.
+   * `from` names the connection an event came from: once that connection is no longer
+   * the current one, its events are dropped.
+   */
+  dispatch(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
+    const run = this.queue.then(() => this.apply(event, from));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async apply(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
+    if (from && (from.connection === null || from.connection !== this.connection)) return this.state.public;
+    // A closed connection is never reused: forget it before reacting to its close.
+    if (event.type === 'closed') this.connection = null;
+    const before = this.state;
+    const result = transition(before, event, {
+      now: this.now(),
+      random: this.options.random?.() ?? Math.random(),
+      backoff: this.options.backoff,
+    });
+    if (result.rejected) throw new AppError('invalid_session_state', result.rejected.message);
+    this.state = result.state;
+    if (result.changed) this.publish(before, event);
+    for (const effect of result.effects) await this.run(effect);
+    return this.state.public;
+  }
+
+  private publish(before: MachineState, event: SessionEvent): void {
+    const state = this.state.public;
+    this.options.bus.emit('session_update', state);
+    if (before.public.status === state.status && event.type !== 'closed') return;
+    const record: SessionTransition = {
+      sessionId: this.id,
+      epoch: state.epoch,
+      rev: state.rev,
+      from: before.public.status,
+      to: state.status,
+      event: event.type,
+      errorCode: state.errorCode,
+      error: state.error,
+      at: state.lastUpdate,
+    };
+    this.logger.info({ from: record.from, to: record.to, event: record.event, errorCode: record.errorCode }, 'session transition');
+    this.options.bus.emit('session_transition', record);
+    this.options.repository.recordTransition(record).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a transition'));
+    if (state.status === 'ready' && state.phoneNumber) {
+      this.options.repository.setPhoneNumber(this.id, state.phoneNumber).catch(() => undefined);
+    }
+  }
+
+  private async run(effect: SessionEffect): Promise<void> {
+    switch (effect.type) {
+      case 'connect': {
+        const holder: ConnectionHolder = { connection: null };
+        const connection = this.options.provider.connect(this.id, this.listenerFor(holder));
+        holder.connection = connection;
+        this.replaceConnection(connection);
+        return;
+      }
+      case 'disconnect':
+        this.replaceConnection(null);
+        return;
+      case 'logout_remote': {
+        const connection = this.connection;
+        this.connection = null;
+        await connection?.logout();
+        return;
+      }
+      case 'wipe_credentials':
+        this.replaceConnection(null);
+        await this.options.provider.wipeCredentials(this.id);
+        return;
+      case 'schedule_retry':
+        this.cancelRetry();
+        this.retryTimer = setTimeout(() => {
+          this.retryTimer = null;
+          void this.dispatch({ type: 'retry_due' }).catch(() => undefined);
+        }, effect.delayMs);
+        this.retryTimer.unref();
+        return;
+      case 'cancel_retry':
+        this.cancelRetry();
+        return;
+      case 'request_pairing_code':
+        this.requestPairingCode(effect.phoneDigits);
+        return;
+    }
+  }
+
+  private requestPairingCode(digits: string): void {
+    const connection = this.connection;
+    if (!connection) return;
+    const from: ConnectionHolder = { connection };
+    connection.requestPairingCode(digits).then(
+      (code) => void this.dispatch({ type: 'pairing_code', code }, from),
+      (error: unknown) => {
+        this.logger.warn({ err: error }, 'pairing code request failed');
+        const message = 'WhatsApp did not give a pairing code. Check the number and try again.';
+        void this.dispatch({ type: 'pairing_code_failed', message }, from);
+      },
+    );
+  }
+
+  private replaceConnection(next: WhatsAppConnection | null): void {
+    const previous = this.connection;
+    this.connection = next;
+    previous?.end();
+  }
+
+  private cancelRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+  }
+
+  private listenerFor(from: ConnectionHolder): ConnectionListener {
+    const send = (event: SessionEvent): void => void this.dispatch(event, from).catch(() => undefined);
+    return {
+      connecting: () => send({ type: 'connecting' }),
+      qr: ({ text, expiresAt }) => {
+        QRCode.toDataURL(text, { errorCorrectionLevel: 'M', margin: 2, width: 320 }).then(
+          (qrDataUrl) => send({ type: 'qr', qrDataUrl, expiresAt: expiresAt.toISOString() }),
+          (error: unknown) => this.logger.error({ err: error }, 'could not render the QR code'),
+        );
+      },
+      open: ({ phoneNumber }) => send({ type: 'open', phoneNumber }),
+      closed: (reason) => send({ type: 'closed', statusCode: reason.statusCode, message: reason.message }),
+      receipts: (updates) => this.options.onReceipts(this.id, updates),
+    };
+  }
+
+  /** Ends the connection without changing what the session should be on the next boot. */
+  async shutdown(): Promise<void> {
+    await this.queue;
+    this.cancelRetry();
+    this.replaceConnection(null);
+  }
+}
+
+/** Holds every session by id; the HTTP routes, WebSocket and boot code go through it. */
+export class SessionService {
+  private readonly sessions = new Map<string, SessionRuntime>();
+
+  constructor(private readonly options: SessionServiceOptions) {}
+
+  /** Starts the sessions that were running when the server last stopped. */
+  async boot(autostart: boolean): Promise<void> {
+    await this.options.repository.ensure(DEFAULT_SESSION_ID);
+    for (const record of await this.options.repository.list()) {
+      const runtime = this.runtime(record.id);
+      if (autostart && record.desiredState === 'running') await runtime.dispatch({ type: 'start' });
+    }
+  }
+
+  ids(): string[] {
+    return [...this.sessions.keys()];
+  }
+
+  has(id: string): boolean {
+    return this.sessions.has(id);
+  }
+
+  state(id: string): SessionState {
+    return this.require(id).state.public;
+  }
+
+  states(): SessionState[] {
+    return [...this.sessions.values()].map((runtime) => runtime.state.public);
+  }
+
+  /** Creates a session (admin action); starting it is a separate command. */
+  async create(id: string): Promise<SessionState> {
+    await this.options.repository.ensure(id);
+    return this.runtime(id).state.public;
+  }
+
+  async command(id: string, command: SessionCommand): Promise<SessionState> {
+    const runtime = this.require(id);
+    if (command !== 'restart' || runtime.state.public.status !== 'stopped') {
+      await this.options.repository.setDesiredState(id, command === 'start' || command === 'restart' ? 'running' : 'stopped');
+    }
+    return runtime.dispatch({ type: command });
+  }
+
+  async requestPairingCode(id: string, phoneDigits: string): Promise<SessionState> {
+    const runtime = this.require(id);
+    await this.options.repository.setDesiredState(id, 'running');
+    return runtime.dispatch({ type: 'request_pairing_code', phoneDigits });
+  }
+
+  /** The live connection when the session is ready; otherwise a 409 that says why. */
+  readyConnection(id: string): WhatsAppConnection {
+    const runtime = this.require(id);
+    const { status, error } = runtime.state.public;
+    if (status !== 'ready' || !runtime.connection) {
+      throw new AppError('session_not_ready', notReadyReason(status, error), { status });
+    }
+    return runtime.connection;
+  }
+
+  newMessageId(): string {
+    return this.options.provider.newMessageId();
+  }
+
+  async shutdown(): Promise<void> {
+    await Promise.all([...this.sessions.values()].map((runtime) => runtime.shutdown()));
+  }
+
+  private runtime(id: string): SessionRuntime {
+    let runtime = this.sessions.get(id);
+    if (!runtime) {
+      runtime = new SessionRuntime(id, this.options);
+      this.sessions.set(id, runtime);
+    }
+    return runtime;
+  }
+
+  private require(id: string): SessionRuntime {
+    const runtime = this.sessions.get(id);
+    if (!runtime) throw new AppError('session_not_found', `There is no WhatsApp session named "${id}".`);
+    return runtime;
+  }
+}
+
+const NOT_READY_REASONS: Record<SessionState['status'], string> = {
+  stopped: 'The WhatsApp session is stopped. Start it from the dashboard first.',
+  connecting: 'WhatsApp is still connecting. Try again in a moment.',
+  qr: 'No phone is linked yet: scan the QR code on the dashboard first.',
+  pairing: 'No phone is linked yet: enter the pairing code on the phone first.',
+  ready: 'The WhatsApp session is ready.',
+  disconnected: 'The connection to WhatsApp was lost; Wasla is reconnecting.',
+  logged_out: 'The phone unlinked Wasla. Link it again from the dashboard.',
+  failed: 'The WhatsApp session stopped after an error.',
+};
+
+function notReadyReason(status: SessionState['status'], error: string | null): string {
+  const reason = NOT_READY_REASONS[status];
+  return error && (status === 'failed' || status === 'disconnected') ? `${reason} (${error})` : reason;
+}

@@ -1,0 +1,11 @@
+import type { Migration } from 'kysely';
+import { initial } from './0001_initial.js';
+
+/**
+ * Every migration, by name, in the order they run. A static list rather than a folder
+ * scan, so the compiled `dist/` finds them without knowing its own file layout.
+ * Names never change once released; add new ones as `0002_…`.
+ */
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  '0001_initial': initial,
+});

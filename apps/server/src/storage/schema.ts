@@ -1,0 +1,115 @@
+import type { MessageStatus, SessionStatus } from '@wasla/protocol';
+
+/*
+ * The database as Kysely sees it. Column types are chosen so one schema works on both
+ * SQLite and PostgreSQL: ids and timestamps are text (timestamps are ISO-8601 UTC from
+ * `Date#toISOString()`, which sort the same as the instants they name on both), and
+ * enums are text checked by TypeScript rather than by the database, so adding a value
+ * never needs a SQLite table rebuild.
+ */
+
+/** An ISO-8601 UTC timestamp such as `2025-01-31T12:00:00.000Z`. */
+export type IsoTimestamp = string;
+
+export type UserRole = 'admin' | 'operator';
+export type UserLocale = 'en' | 'ar';
+export type DesiredState = 'running' | 'stopped';
+export type MessageDirection = 'out' | 'in';
+
+export interface UsersTable {
+  id: string;
+  /** Always stored lower-case; the unique index relies on it. */
+  email: string;
+  name: string;
+  role: UserRole;
+  password_hash: string;
+  locale: UserLocale;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+export interface LoginSessionsTable {
+  /** sha256 (hex) of the cookie token; the token itself is never stored. */
+  id_hash: string;
+  user_id: string;
+  created_at: IsoTimestamp;
+  expires_at: IsoTimestamp;
+  last_seen_at: IsoTimestamp;
+}
+
+export interface ApiKeysTable {
+  id: string;
+  name: string;
+  /** The first characters of the key, shown in lists so people can tell keys apart. */
+  prefix: string;
+  key_hash: string;
+  role: UserRole;
+  created_by: string | null;
+  created_at: IsoTimestamp;
+  last_used_at: IsoTimestamp | null;
+  revoked_at: IsoTimestamp | null;
+}
+
+export interface WaSessionsTable {
+  id: string;
+  desired_state: DesiredState;
+  phone_number: string | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+export interface WaCredsTable {
+  session_id: string;
+  /** Baileys' credentials as JSON (BufferJSON-encoded). */
+  creds: string;
+  updated_at: IsoTimestamp;
+}
+
+export interface WaKeysTable {
+  session_id: string;
+  type: string;
+  key_id: string;
+  /** One Signal key as JSON (BufferJSON-encoded). */
+  value: string;
+}
+
+export interface MessagesTable {
+  /** The WhatsApp message id. */
+  id: string;
+  session_id: string;
+  direction: MessageDirection;
+  /** The other party, E.164. */
+  peer: string;
+  text: string;
+  status: MessageStatus;
+  error: string | null;
+  error_code: string | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+}
+
+export interface SessionTransitionsTable {
+  id: string;
+  session_id: string;
+  /** A ms timestamp (~1.8e12): `bigint` on PostgreSQL, read back as a number. */
+  epoch: number;
+  rev: number;
+  from_status: SessionStatus;
+  to_status: SessionStatus;
+  event: string;
+  error_code: string | null;
+  error: string | null;
+  at: IsoTimestamp;
+}
+
+/** Every table Wasla stores, keyed by table name. */
+export interface Database {
+  users: UsersTable;
+  login_sessions: LoginSessionsTable;
+  api_keys: ApiKeysTable;
+  wa_sessions: WaSessionsTable;
+  wa_creds: WaCredsTable;
+  wa_keys: WaKeysTable;
+  messages: MessagesTable;
+  session_transitions: SessionTransitionsTable;
+}

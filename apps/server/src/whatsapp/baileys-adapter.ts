@@ -1,0 +1,215 @@
+import makeWASocket, {
+  Browsers,
+  WA_CERT_DETAILS,
+  generateMessageIDV2,
+  jidDecode,
+  makeCacheableSignalKeyStore,
+  proto,
+} from 'baileys';
+import type { WAMessageUpdate, WASocket } from 'baileys';
+import type { Logger } from 'pino';
+import { loadAuthState } from './auth-state.js';
+import type { DatabaseAuthState } from './auth-state.js';
+import type {
+  ConnectionClose,
+  ConnectionListener,
+  ReceiptUpdate,
+  WhatsAppAuthRepository,
+  WhatsAppConnection,
+  WhatsAppProvider,
+} from './provider.js';
+
+export interface BaileysProviderOptions {
+  serverUrl: string;
+  /** Base64 root key of a local emulator's certificate chain; only for loopback URLs (checked in config). */
+  certPublicKey: string | null;
+  /** Overrides how long each QR lives (Baileys: 60 s for the first, 20 s for the rest). */
+  qrTimeoutMs: number | null;
+  repository: WhatsAppAuthRepository;
+  logger: Logger;
+}
+
+const FIRST_QR_MS = 60_000;
+const NEXT_QR_MS = 20_000;
+const LOGOUT_TIMEOUT_MS = 5_000;
+const RETIRE_TIMEOUT_MS = 10_000;
+
+const delay = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms).unref());
+
+/** Baileys' numeric receipt status (proto.WebMessageInfo.Status) to Wasla's words. */
+const RECEIPT_STATUS: Partial<Record<number, ReceiptUpdate['status']>> = {
+  [proto.WebMessageInfo.Status.ERROR]: 'failed',
+  [proto.WebMessageInfo.Status.SERVER_ACK]: 'sent',
+  [proto.WebMessageInfo.Status.DELIVERY_ACK]: 'delivered',
+  [proto.WebMessageInfo.Status.READ]: 'read',
+  [proto.WebMessageInfo.Status.PLAYED]: 'read',
+};
+
+/** Maps Baileys' `messages.update` for messages we sent; exported for tests on recorded shapes. */
+export function toReceiptUpdates(updates: WAMessageUpdate[]): ReceiptUpdate[] {
+  const result: ReceiptUpdate[] = [];
+  for (const { key, update } of updates) {
+    if (!key.fromMe || !key.id || update.status == null) continue;
+    const status = RECEIPT_STATUS[update.status];
+    if (!status) continue;
+    const errorCode = status === 'failed' ? (update.messageStubParameters?.[0] ?? null) : null;
+    result.push({ messageId: key.id, status, errorCode });
+  }
+  return result;
+}
+
+/** '966501234567:3@s.whatsapp.net' → '+966501234567'. */
+export function phoneFromJid(jid: string | undefined): string | null {
+  const user = jidDecode(jid)?.user;
+  return user && /^\d{6,15}$/.test(user) ? `+${user}` : null;
+}
+
+function closeReason(error: unknown): ConnectionClose {
+  // Baileys closes with a Boom; its HTTP-like status code is WhatsApp's reason.
+  const boom = error as { output?: { statusCode?: number }; message?: string } | undefined;
+  return { statusCode: boom?.output?.statusCode ?? null, message: boom?.message ?? null };
+}
+
+export function createBaileysProvider(options: BaileysProviderOptions): WhatsAppProvider {
+  if (options.certPublicKey) {
+    // Baileys reads this object when it checks the server's certificate chain.
+    WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(options.certPublicKey, 'base64');
+  }
+  // A session's next connection must start after the previous one's writes landed.
+  const retiring = new Map<string, Promise<void>>();
+
+  return {
+    connect(sessionId, listener) {
+      const previous = retiring.get(sessionId) ?? Promise.resolve();
+      const connection = new BaileysConnection(sessionId, listener, options, previous);
+      retiring.set(sessionId, connection.retired);
+      return connection;
+    },
+    async wipeCredentials(sessionId) {
+      // A socket that never reports its close must not block the wipe forever.
+      await Promise.race([retiring.get(sessionId), delay(RETIRE_TIMEOUT_MS)]);
+      await options.repository.wipe(sessionId);
+    },
+    hasCredentials: (sessionId) => options.repository.hasCreds(sessionId),
+    newMessageId: () => generateMessageIDV2(),
+  };
+}
+
+class BaileysConnection implements WhatsAppConnection {
+  readonly retired: Promise<void>;
+  private socket: WASocket | null = null;
+  private auth: DatabaseAuthState | null = null;
+  private ended = false;
+  private closedReported = false;
+  private qrCount = 0;
+  private markRetired!: () => void;
+  private readonly ready: Promise<void>;
+  private readonly logger: Logger;
+
+  constructor(
+    private readonly sessionId: string,
+    private readonly listener: ConnectionListener,
+    private readonly options: BaileysProviderOptions,
+    previous: Promise<void>,
+  ) {
+    this.logger = options.logger.child({ sessionId });
+    this.retired = new Promise((resolve) => (this.markRetired = resolve));
+    this.ready = previous.then(() => this.open()).catch((error: unknown) => {
+      this.logger.error({ err: error }, 'could not open the WhatsApp connection');
+      this.reportClosed({ statusCode: null, message: error instanceof Error ? error.message : 'could not connect' });
+    });
+  }
+
+  private async open(): Promise<void> {
+    if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
+    const auth = await loadAuthState(this.options.repository, this.sessionId);
+    this.auth = auth;
+    if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
+    const baileysLogger = this.logger.child({ module: 'baileys' }, { level: this.logger.isLevelEnabled('debug') ? 'info' : 'warn' });
+    const socket = makeWASocket({
+      waWebSocketUrl: this.options.serverUrl,
+      auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, baileysLogger) },
+      // Staying "offline" keeps notifications on the user's phone.
+      markOnlineOnConnect: false,
+      syncFullHistory: false,
+      shouldSyncHistoryMessage: () => false,
+      browser: Browsers.ubuntu('Wasla'),
+      logger: baileysLogger,
+      ...(this.options.qrTimeoutMs ? { qrTimeout: this.options.qrTimeoutMs } : {}),
+    });
+    this.socket = socket;
+    socket.ev.on('creds.update', () => {
+      auth.saveCreds().catch((error: unknown) => this.logger.error({ err: error }, 'could not save WhatsApp credentials'));
+    });
+    socket.ev.on('connection.update', (update) => {
+      if (update.connection === 'connecting') this.listener.connecting();
+      if (update.qr) this.emitQr(update.qr);
+      if (update.connection === 'open') this.listener.open({ phoneNumber: phoneFromJid(socket.user?.id ?? auth.creds.me?.id) });
+      if (update.connection === 'close') this.reportClosed(closeReason(update.lastDisconnect?.error));
+    });
+    socket.ev.on('messages.update', (updates) => {
+      const receipts = toReceiptUpdates(updates);
+      if (receipts.length > 0) this.listener.receipts(receipts);
+    });
+  }
+
+  private emitQr(text: string): void {
+    const lifetime = this.options.qrTimeoutMs ?? (this.qrCount === 0 ? FIRST_QR_MS : NEXT_QR_MS);
+    this.qrCount += 1;
+    this.listener.qr({ text, expiresAt: new Date(Date.now() + lifetime) });
+  }
+
+  private reportClosed(reason: ConnectionClose): void {
+    if (this.closedReported) return;
+    this.closedReported = true;
+    this.ended = true;
+    const auth = this.auth;
+    void (auth ? auth.retire() : Promise.resolve()).finally(() => {
+      this.markRetired();
+      this.listener.closed(reason);
+    });
+  }
+
+  private async live(): Promise<WASocket> {
+    await this.ready;
+    if (!this.socket || this.ended) throw new Error('The WhatsApp connection is closed.');
+    return this.socket;
+  }
+
+  async requestPairingCode(digits: string): Promise<string> {
+    return (await this.live()).requestPairingCode(digits);
+  }
+
+  async sendText(toDigits: string, text: string, messageId: string): Promise<void> {
+    await (await this.live()).sendMessage(`${toDigits}@s.whatsapp.net`, { text }, { messageId });
+  }
+
+  async onWhatsApp(digits: string[]): Promise<Set<string>> {
+    if (digits.length === 0) return new Set();
+    const results = (await (await this.live()).onWhatsApp(...digits)) ?? [];
+    return new Set(results.filter((r) => r.exists).map((r) => jidDecode(r.jid)?.user ?? '').filter(Boolean));
+  }
+
+  async logout(): Promise<void> {
+    const socket = await this.live().catch(() => null);
+    if (!socket) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      socket.logout().catch((error: unknown) => this.logger.warn({ err: error }, 'logout request failed')),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, LOGOUT_TIMEOUT_MS))),
+    ]);
+    clearTimeout(timer);
+    this.end();
+  }
+
+  end(): void {
+    if (this.ended && !this.socket) return;
+    this.ended = true;
+    const socket = this.socket;
+    if (socket) {
+      socket.end(undefined);
+    } else {
+      void this.ready.then(() => this.socket?.end(undefined));
+    }
+  }
+}

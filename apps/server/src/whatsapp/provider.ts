@@ -1,0 +1,60 @@
+/**
+ * What the rest of Wasla knows about WhatsApp. Only the adapter behind this interface
+ * imports Baileys; the session service and the message service speak these types.
+ */
+
+/** Why a connection closed, as WhatsApp (through Baileys) reported it. */
+export interface ConnectionClose {
+  statusCode: number | null;
+  message: string | null;
+}
+
+/** A message's progress as WhatsApp reports it, already mapped from Baileys' numbers. */
+export interface ReceiptUpdate {
+  messageId: string;
+  status: 'sent' | 'delivered' | 'read' | 'failed';
+  /** WhatsApp's own error code for a failed send, e.g. '463' (account restricted). */
+  errorCode: string | null;
+}
+
+/** Events of one connection. After `closed` no other event of that connection arrives. */
+export interface ConnectionListener {
+  connecting(): void;
+  qr(qr: { text: string; expiresAt: Date }): void;
+  open(info: { phoneNumber: string | null }): void;
+  closed(reason: ConnectionClose): void;
+  receipts(updates: ReceiptUpdate[]): void;
+}
+
+/** One live WhatsApp connection (one Baileys socket). Never reused after it closes. */
+export interface WhatsAppConnection {
+  /** Asks WhatsApp for an 8-character code to type on the phone; `digits` includes the country code. */
+  requestPairingCode(digits: string): Promise<string>;
+  /** Sends a text; `messageId` is chosen (and stored) by the caller before the send. */
+  sendText(toDigits: string, text: string, messageId: string): Promise<void>;
+  /** Returns which of the given numbers (digits only) have WhatsApp. */
+  onWhatsApp(digits: string[]): Promise<Set<string>>;
+  /** Unlinks this device from the phone (best effort) and ends the connection. */
+  logout(): Promise<void>;
+  /** Ends the connection without unlinking; `closed` follows. */
+  end(): void;
+}
+
+export interface WhatsAppProvider {
+  connect(sessionId: string, listener: ConnectionListener): WhatsAppConnection;
+  /** Deletes the stored credentials and keys; call only after the connection ended. */
+  wipeCredentials(sessionId: string): Promise<void>;
+  hasCredentials(sessionId: string): Promise<boolean>;
+  /** A new id in WhatsApp's own message-id format. */
+  newMessageId(): string;
+}
+
+/** Persistence the adapter needs for credentials and Signal keys (strings of JSON). */
+export interface WhatsAppAuthRepository {
+  readCreds(sessionId: string): Promise<string | null>;
+  writeCreds(sessionId: string, json: string): Promise<void>;
+  readKeys(sessionId: string, type: string, ids: string[]): Promise<Map<string, string>>;
+  writeKeys(sessionId: string, entries: { type: string; id: string; value: string | null }[]): Promise<void>;
+  wipe(sessionId: string): Promise<void>;
+  hasCreds(sessionId: string): Promise<boolean>;
+}

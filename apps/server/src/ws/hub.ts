@@ -1,0 +1,218 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer } from 'ws';
+import type { RawData, WebSocket } from 'ws';
+import type { Logger } from 'pino';
+import {
+  WS_CLOSE,
+  WS_HEARTBEAT_INTERVAL_MS,
+  WS_MAX_CLIENT_MESSAGE_BYTES,
+  wsClientMessageSchema,
+  DEFAULT_SESSION_ID,
+} from '@wasla/protocol';
+import type { MessageStatusEvent, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
+import type { Principal } from '../modules/auth/principal.js';
+import type { EventBus } from '../modules/sessions/events.js';
+import type { SessionService } from '../modules/sessions/service.js';
+import { RATE, takeToken } from './client.js';
+import type { WsClient } from './client.js';
+import { FanOut } from './fan-out.js';
+
+export interface WsHubOptions {
+  bus: EventBus;
+  sessions: SessionService;
+  logger: Logger;
+  /** Resolves the caller from the upgrade request; `null` → close 4401. */
+  authenticate(request: IncomingMessage): Promise<{ principal: Principal; viaCookie: boolean } | null>;
+  /** True when a cookie-authenticated upgrade's Origin may use the API. */
+  originAllowed(request: IncomingMessage): boolean;
+  maxClients: number;
+  heartbeatMs?: number;
+  /** A client whose unsent data passes this is too slow and is dropped. */
+  maxBufferedBytes?: number;
+}
+
+// Frames up to this size are read and answered with an error when they are too big;
+// larger ones close the socket (1009) before they are buffered.
+const HARD_MAX_PAYLOAD = 64 * 1024;
+
+/**
+ * The `/ws` endpoint: upgrade, authentication, subscriptions, heartbeat and fan-out of
+ * server events to the clients subscribed to them.
+ */
+export class WsHub {
+  private readonly server = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
+  private readonly clients = new Set<WsClient>();
+  private readonly fanOut = new FanOut();
+  private readonly heartbeat: NodeJS.Timeout;
+  private closing = false;
+
+  constructor(private readonly options: WsHubOptions) {
+    this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? WS_HEARTBEAT_INTERVAL_MS);
+    this.heartbeat.unref();
+    options.bus.on('session_update', this.onSessionUpdate);
+    options.bus.on('message_status', this.onMessageStatus);
+  }
+
+  get size(): number {
+    return this.clients.size;
+  }
+
+  handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
+    socket.on('error', () => socket.destroy());
+    if (this.closing) {
+      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\r\n');
+      return;
+    }
+    this.options.authenticate(request).then(
+      (auth) => this.server.handleUpgrade(request, socket, head, (ws) => this.accept(ws, request, auth)),
+      (error: unknown) => {
+        this.options.logger.error({ err: error }, 'websocket authentication failed');
+        socket.destroy();
+      },
+    );
+  }
+
+  private accept(ws: WebSocket, request: IncomingMessage, auth: { principal: Principal; viaCookie: boolean } | null): void {
+    // The handshake completes before refusing, so clients can read the close code.
+    if (!auth) return ws.close(WS_CLOSE.notAuthenticated, 'not authenticated');
+    if (auth.viaCookie && !this.options.originAllowed(request)) return ws.close(WS_CLOSE.notAllowed, 'origin not allowed');
+    if (this.clients.size >= this.options.maxClients) return ws.close(1013, 'too many connections');
+    const client: WsClient = {
+      socket: ws,
+      principal: auth.principal,
+      subscriptions: new Map(),
+      alive: true,
+      tokens: RATE.burst,
+      refilledAt: Date.now(),
+      strikes: 0,
+    };
+    this.clients.add(client);
+    ws.on('message', (data, isBinary) => this.onMessage(client, data, isBinary));
+    ws.on('pong', () => (client.alive = true));
+    ws.on('error', () => ws.terminate());
+    ws.on('close', () => this.forget(client));
+  }
+
+  private forget(client: WsClient): void {
+    this.clients.delete(client);
+    this.fanOut.removeClient(client);
+  }
+
+  private onMessage(client: WsClient, data: RawData, isBinary: boolean): void {
+    client.alive = true;
+    if (!takeToken(client, Date.now())) {
+      client.strikes += 1;
+      if (client.strikes === 1) this.sendError(client, 'rate_limited', `Too many messages: at most ${RATE.perSecond} a second.`);
+      if (client.strikes > RATE.maxStrikes) client.socket.close(1008, 'flooding');
+      return;
+    }
+    client.strikes = 0;
+    const size = Array.isArray(data) ? data.reduce((sum, part) => sum + part.length, 0) : data.byteLength;
+    if (isBinary) return this.sendError(client, 'invalid_message', 'Messages must be JSON text.');
+    if (size > WS_MAX_CLIENT_MESSAGE_BYTES) {
+      return this.sendError(client, 'message_too_large', `Messages may be at most ${WS_MAX_CLIENT_MESSAGE_BYTES} bytes.`);
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(data.toString());
+    } catch {
+      return this.sendError(client, 'invalid_json', 'The message is not valid JSON.');
+    }
+    const message = wsClientMessageSchema.safeParse(parsed);
+    if (!message.success) {
+      const issue = message.error.issues[0];
+      const where = issue?.path.length ? ` (${issue.path.join('.')})` : '';
+      return this.sendError(client, 'invalid_message', `Unsupported message${where}: ${issue?.message ?? 'unknown shape'}.`);
+    }
+    this.handle(client, message.data);
+  }
+
+  private handle(client: WsClient, message: WsClientMessage): void {
+    switch (message.type) {
+      case 'ping':
+        return this.send(client, JSON.stringify({ type: 'pong', t: message.t ?? Date.now() }));
+      case 'pong':
+        return;
+      case 'subscribe':
+        return this.subscribe(client, message.sessionId ?? DEFAULT_SESSION_ID, message.events);
+      case 'unsubscribe':
+        return this.fanOut.unsubscribe(client, message.sessionId ?? DEFAULT_SESSION_ID, message.events);
+    }
+  }
+
+  private subscribe(client: WsClient, sessionId: string, requested: WsEvent[]): void {
+    if (!this.options.sessions.has(sessionId)) {
+      return this.sendError(client, 'session_not_found', `There is no WhatsApp session named "${sessionId}".`);
+    }
+    const isAdmin = client.principal.role === 'admin';
+    const events = requested.filter((event) => event !== 'qr_code' || isAdmin);
+    if (events.length < requested.length) this.sendError(client, 'not_allowed', 'Only admins may receive QR codes.');
+    this.fanOut.subscribe(client, sessionId, events);
+    // Every subscribe is answered at once with the full state, so a client never waits for a change.
+    const state = this.options.sessions.state(sessionId);
+    this.send(client, this.fanOut.sessionUpdateFrame(state, isAdmin));
+    if (events.includes('qr_code') && state.qrCode) this.send(client, this.fanOut.qrFrame(state));
+  }
+
+  private readonly onSessionUpdate = (state: SessionState): void => {
+    this.fanOut.publishSession(state, (client, frame) => this.send(client, frame));
+  };
+
+  private readonly onMessageStatus = (event: MessageStatusEvent): void => {
+    this.fanOut.publishMessageStatus(event, (client, frame) => this.send(client, frame));
+  };
+
+  private send(client: WsClient, frame: string): void {
+    const ws = client.socket;
+    if (ws.readyState !== ws.OPEN) return;
+    // A client that stops reading would make the server buffer without bound.
+    if (ws.bufferedAmount > (this.options.maxBufferedBytes ?? 1024 * 1024)) {
+      ws.terminate();
+      return;
+    }
+    ws.send(frame);
+  }
+
+  private sendError(client: WsClient, code: string, message: string): void {
+    this.send(client, JSON.stringify({ type: 'error', data: { code, message } }));
+  }
+
+  private beat(): void {
+    const ping = JSON.stringify({ type: 'ping', t: Date.now() });
+    for (const client of this.clients) {
+      if (!client.alive) {
+        client.socket.terminate();
+        continue;
+      }
+      client.alive = false;
+      client.socket.ping();
+      // Browsers can't see protocol pings; this lets them notice a dead server.
+      this.send(client, ping);
+    }
+  }
+
+  /** Closes every client with 1001 and stops accepting new ones. */
+  async close(): Promise<void> {
+    this.closing = true;
+    clearInterval(this.heartbeat);
+    this.options.bus.off('session_update', this.onSessionUpdate);
+    this.options.bus.off('message_status', this.onMessageStatus);
+    const closed = [...this.clients].map(
+      (client) =>
+        new Promise<void>((resolve) => {
+          const timer = setTimeout(() => {
+            client.socket.terminate();
+            resolve();
+          }, 2000);
+          client.socket.once('close', () => {
+            clearTimeout(timer);
+            resolve();
+          });
+          client.socket.close(WS_CLOSE.serverShutdown, 'server shutting down');
+        }),
+    );
+    await Promise.all(closed);
+    this.server.close();
+  }
+}

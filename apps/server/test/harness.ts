@@ -1,0 +1,153 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
+import { startEmulator } from '@wasla/wa-emulator';
+import type { Emulator } from '@wasla/wa-emulator';
+import { loadConfig } from '../src/config/config.js';
+import { buildApp } from '../src/app.js';
+import type { WaslaApp } from '../src/app.js';
+import { openStorage } from '../src/storage/db.js';
+import { TestSocket } from './ws-client.js';
+
+export const ADMIN = { email: 'admin@wasla.test', password: 'correct horse battery' } as const;
+export const PHONE = '+966501234567';
+
+/** Which databases the integration suite runs on: SQLite always, PostgreSQL when reachable. */
+export interface TestDatabase {
+  name: 'sqlite' | 'postgres';
+  url: string | null;
+  skip: string | false;
+}
+
+const PG_URL = process.env.WASLA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
+export async function testDatabases(): Promise<TestDatabase[]> {
+  const pg = await import('pg');
+  const client = new pg.default.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  let skip: string | false = false;
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    if (process.env.CI) throw new Error(`PostgreSQL must be reachable in CI at ${PG_URL}: ${String(error)}`);
+    skip = `PostgreSQL not reachable at ${PG_URL}; set WASLA_TEST_DATABASE_URL to run the PostgreSQL variant`;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+  return [
+    { name: 'sqlite', url: null, skip: false },
+    { name: 'postgres', url: PG_URL, skip },
+  ];
+}
+
+export interface StackOptions {
+  database: TestDatabase;
+  env?: Record<string, string>;
+  emulator?: Emulator;
+  /** Keep this data directory / PostgreSQL schema (a restart of the same install). */
+  reuse?: { dataDir: string; pgSchema: string; ownsEmulator: boolean };
+}
+
+/** The real server on port 0 with a real database, wired to an emulator. */
+export class Stack {
+  private constructor(
+    readonly app: WaslaApp,
+    readonly baseUrl: string,
+    readonly emulator: Emulator,
+    readonly dataDir: string,
+    readonly pgSchema: string,
+    private readonly ownsEmulator: boolean,
+    private readonly options: StackOptions,
+  ) {}
+
+  static async start(options: StackOptions): Promise<Stack> {
+    const emulator = options.emulator ?? (await startEmulator({ phone: PHONE, qrRefs: 3, deliveredDelayMs: 20, readDelayMs: 20 }));
+    const dataDir = options.reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'wasla-test-'));
+    const pgSchema = options.reuse?.pgSchema ?? `wasla_test_${randomBytes(5).toString('hex')}`;
+    const config = loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'silent',
+      WA_SERVER_URL: emulator.url,
+      WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
+      WA_RETRY_BASE_MS: '200',
+      WA_RETRY_CAP_MS: '2000',
+      WA_MAX_RETRIES: '8',
+      WASLA_ADMIN_EMAIL: ADMIN.email,
+      WASLA_ADMIN_PASSWORD: ADMIN.password,
+      NODE_ENV: 'test',
+      ...options.env,
+    });
+    const logger = pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
+    const storage = await openStorage({ databaseUrl: options.database.url, dataDir, pgSchema, logger });
+    const app = await buildApp(config, { logger, storage, wsHeartbeatMs: 1000 });
+    const address = await app.listen();
+    return new Stack(app, address, emulator, dataDir, pgSchema, options.reuse?.ownsEmulator ?? !options.emulator, options);
+  }
+
+  get wsUrl(): string {
+    return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
+  }
+
+  /** Stops this server and starts a new one on the same database and emulator. */
+  async restart(env?: Record<string, string>): Promise<Stack> {
+    await this.app.close();
+    return Stack.start({ ...this.options, env: { ...this.options.env, ...env }, emulator: this.emulator, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: this.ownsEmulator } });
+  }
+
+  async login(email: string = ADMIN.email, password: string = ADMIN.password): Promise<string> {
+    const response = await fetch(`${this.baseUrl}/api/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', origin: this.baseUrl },
+      body: JSON.stringify({ email, password }),
+    });
+    if (response.status !== 200) throw new Error(`login failed: ${response.status} ${await response.text()}`);
+    const cookie = response.headers.get('set-cookie') ?? '';
+    return cookie.split(';')[0] ?? '';
+  }
+
+  /** fetch against the server as the given cookie, with our own Origin (as the dashboard sends). */
+  async api(cookie: string, method: string, url: string, body?: unknown): Promise<{ status: number; json: any; headers: Headers }> {
+    const response = await fetch(`${this.baseUrl}${url}`, {
+      method,
+      headers: { cookie, origin: this.baseUrl, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, json: text ? JSON.parse(text) : null, headers: response.headers };
+  }
+
+  async socket(cookie: string, events: string[] = ['session_update', 'qr_code', 'message_status']): Promise<TestSocket> {
+    const socket = await TestSocket.open(this.wsUrl, { cookie, origin: this.baseUrl });
+    socket.send({ type: 'subscribe', events });
+    await socket.waitFor((m) => m.type === 'session_update');
+    return socket;
+  }
+
+  async control(method: string, pathname: string, body?: unknown): Promise<any> {
+    const response = await fetch(`${this.emulator.controlUrl}${pathname}`, {
+      method,
+      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    if (!response.ok) throw new Error(`emulator ${method} ${pathname}: ${response.status} ${text}`);
+    return text ? JSON.parse(text) : null;
+  }
+
+  /** Closes the server (and the emulator it started); drops the test database. */
+  async close(): Promise<void> {
+    await this.app.close();
+    if (this.ownsEmulator) await this.emulator.close();
+    if (this.options.database.url) {
+      const pg = await import('pg');
+      const client = new pg.default.Client({ connectionString: this.options.database.url });
+      await client.connect();
+      await client.query(`drop schema if exists ${this.pgSchema} cascade`);
+      await client.end();
+    }
+    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+}

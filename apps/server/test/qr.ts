@@ -1,0 +1,10 @@
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+
+/** Reads the text out of a QR data URL, as a phone's camera would. */
+export function decodeQrDataUrl(dataUrl: string): string {
+  const png = PNG.sync.read(Buffer.from(dataUrl.slice(dataUrl.indexOf(',') + 1), 'base64'));
+  const result = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height);
+  if (!result) throw new Error('the QR image could not be read');
+  return result.data;
+}

@@ -1,0 +1,43 @@
+// `npm run demo:link`: the emulated phone scans the QR that Wasla shows, as a person would.
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
+import { DEMO } from './demo-settings.js';
+
+const wasla = `http://127.0.0.1:${DEMO.port}`;
+const emulator = `http://127.0.0.1:${DEMO.emulatorPort}`;
+
+async function call(url: string, init: RequestInit = {}): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch {
+    throw new Error(`Nothing answers at ${new URL(url).origin}. Is \`npm run demo\` running?`);
+  }
+}
+
+const login = await call(`${wasla}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: DEMO.email, password: DEMO.password }) });
+if (!login.ok) throw new Error(`Could not log in to Wasla (${login.status}).`);
+const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+const headers = { cookie, origin: wasla };
+
+const state = (await (await call(`${wasla}/api/session/state`, { headers })).json()) as { status: string; phoneNumber: string | null };
+if (state.status === 'ready') {
+  process.stdout.write(`Already linked: ${state.phoneNumber}\n`);
+  process.exit(0);
+}
+if (state.status !== 'qr') await call(`${wasla}/api/session/start`, { method: 'POST', headers });
+
+const deadline = Date.now() + 30_000;
+let qr: { qr: string } | null = null;
+while (!qr && Date.now() < deadline) {
+  const response = await call(`${wasla}/api/session/qr`, { headers });
+  if (response.ok) qr = (await response.json()) as { qr: string };
+  else await new Promise((resolve) => setTimeout(resolve, 300));
+}
+if (!qr) throw new Error('Wasla showed no QR code within 30 s.');
+
+const png = PNG.sync.read(Buffer.from(qr.qr.slice(qr.qr.indexOf(',') + 1), 'base64'));
+const text = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height)?.data;
+if (!text) throw new Error('The QR image could not be read.');
+const scan = await call(`${emulator}/control/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr: text }) });
+if (!scan.ok) throw new Error(`The phone could not scan the QR: ${await scan.text()}`);
+process.stdout.write(`The phone ${DEMO.phone} scanned the QR. Watch the session turn ready: ${wasla}/api/session/state\n`);
