@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
-import helmet from '@fastify/helmet';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -11,6 +10,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { registerErrorHandling } from './http/error-handler.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -109,8 +109,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
   registerErrorHandling(http);
-  await http.register(helmet, { global: true });
-  await http.register(cookie);
+  registerSecurityHeaders(http, { https: config.auth.cookieSecure });
+  // Cookies are read only where they are needed (the auth guard); parsing them on every request costs.
+  await http.register(cookie, { hook: false });
   await http.register(rateLimit, { global: false });
   await http.register(swagger, {
     openapi: {

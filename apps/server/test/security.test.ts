@@ -93,8 +93,13 @@ describe('security', () => {
   test('security headers are set', async () => {
     const response = await fetch(`${stack.baseUrl}/healthz`);
     assert.equal(response.headers.get('x-content-type-options'), 'nosniff');
-    assert.ok(response.headers.get('content-security-policy'));
-    assert.ok(response.headers.get('x-frame-options'));
+    assert.equal(response.headers.get('cross-origin-resource-policy'), 'same-origin');
+    const cookie = await stack.login();
+    const docs = await fetch(`${stack.baseUrl}/api/docs/`, { headers: { cookie } });
+    assert.equal(docs.status, 200);
+    assert.match(docs.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(docs.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+    assert.equal(docs.headers.get('x-frame-options'), 'DENY');
   });
 
   test('the WebSocket refuses the unauthenticated with 4401 and foreign origins with 4403', async () => {
