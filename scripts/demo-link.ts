@@ -1,6 +1,5 @@
 // `npm run demo:link`: the emulated phone scans the QR that Wasla shows, as a person would.
-import jsQR from 'jsqr';
-import { PNG } from 'pngjs';
+import { decodeQrDataUrl } from '../apps/server/test/qr.js';
 import { DEMO } from './demo-settings.js';
 
 const wasla = `http://127.0.0.1:${DEMO.port}`;
@@ -35,9 +34,7 @@ while (!qr && Date.now() < deadline) {
 }
 if (!qr) throw new Error('Wasla showed no QR code within 30 s.');
 
-const png = PNG.sync.read(Buffer.from(qr.qr.slice(qr.qr.indexOf(',') + 1), 'base64'));
-const text = jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.byteLength), png.width, png.height)?.data;
-if (!text) throw new Error('The QR image could not be read.');
+const text = decodeQrDataUrl(qr.qr);
 const scan = await call(`${emulator}/control/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr: text }) });
 if (!scan.ok) throw new Error(`The phone could not scan the QR: ${await scan.text()}`);
 process.stdout.write(`The phone ${DEMO.phone} scanned the QR. Watch the session turn ready: ${wasla}/api/session/state\n`);

@@ -1,5 +1,9 @@
-import jsQR from 'jsqr';
+import jsQRModule from 'jsqr';
 import { PNG } from 'pngjs';
+
+// jsqr is CommonJS whose types declare an ES default export; at run time the default
+// import is the function itself.
+const jsQR = jsQRModule as unknown as typeof jsQRModule.default;
 
 /** Reads the text out of a QR data URL, as a phone's camera would. */
 export function decodeQrDataUrl(dataUrl: string): string {

@@ -145,7 +145,7 @@ describe('REST bad input', () => {
 
   test('malformed, oversized and wrongly typed bodies get clear 4xx errors and change nothing', async () => {
     const before = stack.app.sessions.state('default');
-    const cases: { path: string; body: string | Buffer; type?: string }[] = [
+    const cases: { path: string; body: string; type?: string }[] = [
       { path: '/api/messages', body: 'not json' },
       { path: '/api/messages', body: '{}' },
       { path: '/api/messages', body: '{"to":"","text":"hi"}' },

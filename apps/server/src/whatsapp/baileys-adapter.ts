@@ -125,14 +125,15 @@ class BaileysConnection implements WhatsAppConnection {
     const auth = await loadAuthState(this.options.repository, this.sessionId);
     this.auth = auth;
     if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
-    const baileysLogger = this.logger.child({ module: 'baileys' }, { level: this.logger.isLevelEnabled('debug') ? 'info' : 'warn' });
+    // Baileys is chatty: its info lines only when we debug, and never louder than our own level.
+    const baileysLevel = this.logger.isLevelEnabled('debug') ? 'info' : this.logger.isLevelEnabled('warn') ? 'warn' : this.logger.level;
+    const baileysLogger = this.logger.child({ module: 'baileys' }, { level: baileysLevel });
     const socket = makeWASocket({
       waWebSocketUrl: this.options.serverUrl,
       auth: { creds: auth.creds, keys: makeCacheableSignalKeyStore(auth.keys, baileysLogger) },
       // Staying "offline" keeps notifications on the user's phone.
       markOnlineOnConnect: false,
       syncFullHistory: false,
-      shouldSyncHistoryMessage: () => false,
       browser: Browsers.ubuntu('Wasla'),
       logger: baileysLogger,
       ...(this.options.qrTimeoutMs ? { qrTimeout: this.options.qrTimeoutMs } : {}),

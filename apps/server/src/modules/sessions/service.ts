@@ -185,6 +185,15 @@ class SessionRuntime {
     };
   }
 
+  /** Resolves once every event queued so far, and its effects, has been applied. */
+  async idle(): Promise<void> {
+    let seen: Promise<unknown>;
+    do {
+      seen = this.queue;
+      await seen;
+    } while (seen !== this.queue);
+  }
+
   /** Ends the connection without changing what the session should be on the next boot. */
   async shutdown(): Promise<void> {
     await this.queue;
@@ -252,6 +261,11 @@ export class SessionService {
       throw new AppError('session_not_ready', notReadyReason(status, error), { status });
     }
     return runtime.connection;
+  }
+
+  /** Resolves when the session has applied every queued event and its effects. */
+  idle(id: string): Promise<void> {
+    return this.require(id).idle();
   }
 
   newMessageId(): string {
