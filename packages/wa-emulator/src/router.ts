@@ -1,0 +1,33 @@
+import type { BinaryNode } from 'baileys';
+import { handleIq } from './iq.js';
+import { handleMessage } from './messages.js';
+import { child, children } from './nodes.js';
+import type { Peer, World } from './world.js';
+
+/** Routes a decoded stanza from a client to whatever handles its kind. */
+export function makeStanzaRouter(world: World) {
+  return async (peer: Peer, node: BinaryNode): Promise<void> => {
+    switch (node.tag) {
+      case 'iq':
+        return handleIq(world, peer, node);
+      case 'message':
+        return handleMessage(world, peer, node);
+      case 'receipt':
+        return handleReceipt(world, peer, node);
+      default:
+        // ack, presence, chatstate and ib (unified_session) need no answer.
+        return;
+    }
+  };
+}
+
+/** The client confirms messages the emulated world sent it; the server acks receipts. */
+function handleReceipt(world: World, peer: Peer, node: BinaryNode): void {
+  const id = node.attrs.id;
+  if (!id) return;
+  const ids = [id, ...children(child(node, 'list'), 'item').map(item => item.attrs.id ?? '')];
+  for (const each of ids) world.inbound.receipt(each, node.attrs.type);
+  const attrs: Record<string, string> = { class: 'receipt', id, from: node.attrs.to ?? '' };
+  if (node.attrs.type) attrs.type = node.attrs.type;
+  peer.send({ tag: 'ack', attrs });
+}
