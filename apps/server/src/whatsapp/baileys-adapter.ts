@@ -6,7 +6,7 @@ import makeWASocket, {
   makeCacheableSignalKeyStore,
   proto,
 } from 'baileys';
-import type { WAMessageUpdate, WASocket } from 'baileys';
+import type { WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { loadAuthState } from './auth-state.js';
 import type { DatabaseAuthState } from './auth-state.js';
@@ -58,10 +58,25 @@ export function toReceiptUpdates(updates: WAMessageUpdate[]): ReceiptUpdate[] {
   return result;
 }
 
+/**
+ * Baileys folds an ack or receipt that lands within ~100 ms of the send into the sent
+ * message's `messages.upsert` instead of a `messages.update`; read statuses there too.
+ */
+export function toReceiptUpdatesFromUpsert(messages: WAMessage[]): ReceiptUpdate[] {
+  return toReceiptUpdates(
+    messages.map((message) => ({
+      key: message.key,
+      update: { status: message.status ?? null, messageStubParameters: message.messageStubParameters ?? null },
+    })),
+  );
+}
+
 /** '966501234567:3@s.whatsapp.net' → '+966501234567'. */
 export function phoneFromJid(jid: string | undefined): string | null {
-  const user = jidDecode(jid)?.user;
-  return user && /^\d{6,15}$/.test(user) ? `+${user}` : null;
+  const decoded = jidDecode(jid);
+  // A LID (`…@lid`) is an opaque account id, not a phone number.
+  if (!decoded || decoded.server !== 's.whatsapp.net') return null;
+  return /^\d{6,15}$/.test(decoded.user) ? `+${decoded.user}` : null;
 }
 
 function closeReason(error: unknown): ConnectionClose {
@@ -148,10 +163,12 @@ class BaileysConnection implements WhatsAppConnection {
       if (update.connection === 'open') this.listener.open({ phoneNumber: phoneFromJid(socket.user?.id ?? auth.creds.me?.id) });
       if (update.connection === 'close') this.reportClosed(closeReason(update.lastDisconnect?.error));
     });
-    socket.ev.on('messages.update', (updates) => {
-      const receipts = toReceiptUpdates(updates);
-      if (receipts.length > 0) this.listener.receipts(receipts);
-    });
+    socket.ev.on('messages.update', (updates) => this.emitReceipts(toReceiptUpdates(updates)));
+    socket.ev.on('messages.upsert', ({ messages }) => this.emitReceipts(toReceiptUpdatesFromUpsert(messages)));
+  }
+
+  private emitReceipts(receipts: ReceiptUpdate[]): void {
+    if (receipts.length > 0) this.listener.receipts(receipts);
   }
 
   private emitQr(text: string): void {

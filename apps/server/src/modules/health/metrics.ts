@@ -6,7 +6,7 @@ import type { SessionService } from '../sessions/service.js';
 /** Prometheus metrics of one app instance (a registry per app, no globals). */
 export function createMetrics(input: { bus: EventBus; sessions: SessionService; wsClients: () => number }): Registry {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'wasla_process_' });
+  collectDefaultMetrics({ register: registry, prefix: 'wasla_' });
 
   new Gauge({
     name: 'wasla_sessions',

@@ -1,0 +1,108 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { WS_CLOSE } from '@wasla/protocol';
+import { Stack, testDatabases } from './harness.js';
+import { TestSocket } from './ws-client.js';
+
+const [sqlite] = await testDatabases();
+const root = fileURLToPath(new URL('../../..', import.meta.url));
+
+describe('operations', () => {
+  let stack: Stack;
+  let cookie: string;
+  before(async () => {
+    stack = await Stack.start({ database: sqlite! });
+    cookie = await stack.login();
+  });
+  after(() => stack.close());
+
+  test('/healthz, /readyz and /metrics answer without authentication', async () => {
+    assert.deepEqual(await (await fetch(`${stack.baseUrl}/healthz`)).json(), { status: 'ok' });
+    assert.deepEqual(await (await fetch(`${stack.baseUrl}/readyz`)).json(), { status: 'ready' });
+    const socket = await stack.socket(cookie);
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    assert.match(metrics, /wasla_sessions\{status="stopped"\} 1/);
+    assert.match(metrics, /wasla_ws_clients 1/);
+    assert.match(metrics, /wasla_process_resident_memory_bytes/);
+    socket.close();
+  });
+
+  test('OpenAPI describes the API and is browsable at /api/docs', async () => {
+    const spec = (await stack.api(cookie, 'GET', '/api/docs/json')).json as { openapi: string; paths: Record<string, unknown> };
+    assert.match(spec.openapi, /^3\./);
+    for (const path of ['/api/session/state', '/api/session/qr', '/api/session/start', '/api/sessions/{id}/state', '/api/messages', '/api/auth/login', '/api/api-keys']) {
+      assert.ok(spec.paths[path], `${path} is documented`);
+    }
+  });
+
+  test('sessions by id: create, state, commands; unknown ids are a clear 404; bad ids a 400', async () => {
+    const created = await stack.api(cookie, 'POST', '/api/sessions', { id: 'sales' });
+    assert.equal(created.status, 201);
+    assert.equal(created.json.sessionId, 'sales');
+    assert.equal((await stack.api(cookie, 'POST', '/api/sessions', { id: 'sales' })).status, 409);
+    const state = await stack.api(cookie, 'GET', '/api/sessions/sales/state');
+    assert.equal(state.json.status, 'stopped');
+    const missing = await stack.api(cookie, 'GET', '/api/sessions/nobody/state');
+    assert.equal(missing.status, 404);
+    assert.equal(missing.json.error.code, 'session_not_found');
+    assert.equal((await stack.api(cookie, 'GET', '/api/sessions/Bad%20Id/state')).status, 400);
+    const list = await stack.api(cookie, 'GET', '/api/sessions');
+    assert.deepEqual(list.json.items.map((s: { sessionId: string }) => s.sessionId).sort(), ['default', 'sales']);
+    const socket = await TestSocket.open(stack.wsUrl, { cookie, origin: stack.baseUrl });
+    socket.send({ type: 'subscribe', events: ['session_update'], sessionId: 'sales' });
+    const first = await socket.waitFor((m) => m.type === 'session_update');
+    assert.equal(first.type === 'session_update' && first.data.sessionId, 'sales');
+    socket.close();
+  });
+
+  test('transitions are recorded for the timeline, newest first', async () => {
+    await stack.api(cookie, 'POST', '/api/sessions/sales/start');
+    await stack.app.sessions.idle('sales');
+    await stack.api(cookie, 'POST', '/api/sessions/sales/stop');
+    await stack.app.sessions.idle('sales');
+    const timeline = await stack.api(cookie, 'GET', '/api/sessions/sales/transitions?limit=10');
+    const items = timeline.json.items as { from: string; to: string; event: string }[];
+    assert.ok(items.length >= 2);
+    assert.equal(items[0]!.to, 'stopped');
+    assert.equal(items[0]!.event, 'stop');
+    assert.ok(items.some((item) => item.from === 'stopped' && item.to === 'connecting' && item.event === 'start'));
+  });
+});
+
+describe('graceful shutdown', () => {
+  test('open WebSockets are closed with 1001 and the server stops answering', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const cookie = await stack.login();
+    const socket = await stack.socket(cookie);
+    const closed = socket.waitForClose();
+    await stack.close();
+    assert.equal(await closed, WS_CLOSE.serverShutdown);
+    await assert.rejects(fetch(`${stack.baseUrl}/healthz`));
+  });
+});
+
+describe('npm run user:create', () => {
+  test('creates a user from the command line (password on stdin) and refuses bad input', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    try {
+      await stack.app.close();
+      const env = { ...process.env, DATA_DIR: stack.dataDir, LOG_LEVEL: 'silent' };
+      const cli = ['--conditions=source', '--import', 'tsx', 'apps/server/src/cli/user-create.ts'];
+      const ok = spawnSync(process.execPath, [...cli, '--email', 'ops@wasla.test', '--role', 'operator', '--name', 'Ops'], { cwd: root, env, input: 'a long enough password\n', encoding: 'utf8' });
+      assert.equal(ok.status, 0, ok.stderr);
+      assert.match(ok.stdout, /Created operator ops@wasla.test/);
+      const again = spawnSync(process.execPath, [...cli, '--email', 'ops@wasla.test', '--role', 'operator'], { cwd: root, env, input: 'a long enough password\n', encoding: 'utf8' });
+      assert.equal(again.status, 1);
+      assert.match(again.stderr, /already exists/);
+      const bad = spawnSync(process.execPath, [...cli, '--email', 'nope', '--role', 'king'], { cwd: root, env, input: 'short\n', encoding: 'utf8' });
+      assert.equal(bad.status, 2);
+      assert.match(bad.stderr, /--email/);
+      assert.match(bad.stderr, /--role/);
+      assert.match(bad.stderr, /10 characters/);
+    } finally {
+      await stack.close();
+    }
+  });
+});
