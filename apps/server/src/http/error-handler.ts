@@ -13,8 +13,11 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
   FST_ERR_BAD_STATUS_CODE: { code: 'internal', message: 'Something went wrong.' },
 };
 
-/** One place that turns every error into `{ error: { code, message, requestId } }`. */
-export function registerErrorHandling(app: FastifyInstance): void {
+/**
+ * One place that turns every error into `{ error: { code, message, requestId } }`.
+ * A browser asking for a page that doesn't exist gets the dashboard's 404 page instead.
+ */
+export function registerErrorHandling(app: FastifyInstance, options: { notFoundPage?: () => string | null } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const requestId = request.id;
     if (error instanceof AppError) {
@@ -41,7 +44,10 @@ export function registerErrorHandling(app: FastifyInstance): void {
     return reply.status(500).send({ error: { code: 'internal', message: 'Something went wrong on our side.', requestId } });
   });
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, requestId: request.id } }),
-  );
+  app.setNotFoundHandler((request, reply) => {
+    const page = options.notFoundPage?.();
+    const wantsPage = request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
+    if (page && wantsPage) return reply.status(404).sendFile(page);
+    return reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, requestId: request.id } });
+  });
 }

@@ -10,9 +10,12 @@ const ALWAYS: Record<string, string> = {
 
 const HSTS = { 'strict-transport-security': 'max-age=31536000; includeSubDomains' };
 
+/** The policy for documents; pages with inline scripts add their hashes to script-src. */
+export const DOCUMENT_CSP_BASE =
+  "default-src 'self';base-uri 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';connect-src 'self'";
+
 const DOCUMENT: Record<string, string> = {
-  'content-security-policy':
-    "default-src 'self';base-uri 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';connect-src 'self'",
+  'content-security-policy': DOCUMENT_CSP_BASE,
   'cross-origin-opener-policy': 'same-origin',
   'x-frame-options': 'DENY',
   'referrer-policy': 'no-referrer',
