@@ -46,6 +46,8 @@ export interface StackOptions {
   database: TestDatabase;
   env?: Record<string, string>;
   emulator?: Emulator;
+  /** Where the server's logs go (default: nowhere, or stderr with WASLA_TEST_LOG=level). */
+  log?: { level: string; stream: { write(line: string): void } };
   /** Keep this data directory / PostgreSQL schema (a restart of the same install). */
   reuse?: { dataDir: string; pgSchema: string; ownsEmulator: boolean };
 }
@@ -81,7 +83,7 @@ export class Stack {
       NODE_ENV: 'test',
       ...options.env,
     });
-    const logger = pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
+    const logger = options.log ? pino({ level: options.log.level }, options.log.stream) : pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
     const storage = await openStorage({ databaseUrl: options.database.url, dataDir, pgSchema, logger });
     const app = await buildApp(config, { logger, storage, wsHeartbeatMs: 1000 });
     const address = await app.listen();

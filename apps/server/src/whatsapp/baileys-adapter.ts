@@ -140,8 +140,9 @@ class BaileysConnection implements WhatsAppConnection {
     const auth = await loadAuthState(this.options.repository, this.sessionId);
     this.auth = auth;
     if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
-    // Baileys is chatty: its info lines only when we debug, and never louder than our own level.
-    const baileysLevel = this.logger.isLevelEnabled('debug') ? 'info' : this.logger.isLevelEnabled('warn') ? 'warn' : this.logger.level;
+    // Baileys is chatty and its lines carry jids (phone numbers): its info lines only when
+    // we debug, otherwise errors only, and never louder than our own level.
+    const baileysLevel = this.logger.isLevelEnabled('debug') ? 'info' : this.logger.isLevelEnabled('error') ? 'error' : this.logger.level;
     const baileysLogger = this.logger.child({ module: 'baileys' }, { level: baileysLevel });
     const socket = makeWASocket({
       waWebSocketUrl: this.options.serverUrl,
