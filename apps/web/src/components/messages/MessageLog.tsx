@@ -1,0 +1,72 @@
+'use client';
+
+import { Button } from 'primereact/button';
+import type { Message } from '@wasla/protocol';
+import { useFormat, useT } from '@/i18n';
+import { formatPhone } from '@/lib/phone';
+import { EmptyState } from '@/components/common/EmptyState';
+import { ErrorState } from '@/components/common/ErrorState';
+import { LoadingRows } from '@/components/common/LoadingRows';
+import { MessageStatusTick } from './MessageStatusTick';
+import type { MessageLog as MessageLogModel } from './useMessageLog';
+
+/** Every message, newest first, with live delivery ticks and older pages on request. */
+export function MessageLog({ log }: { log: MessageLogModel }) {
+  const t = useT();
+  const { state } = log;
+
+  return (
+    <section className="card" aria-labelledby="log-title" aria-busy={state.phase === 'loading'}>
+      <header className="card__header">
+        <h2 id="log-title" className="card__title">
+          <i className="pi pi-comments" aria-hidden="true" />
+          {t('log.title')}
+        </h2>
+        {state.phase === 'ready' && state.items.length > 0 ? <span className="muted"><i className="pi pi-sort-amount-down" aria-hidden="true" /> {t('log.newestFirst')}</span> : null}
+      </header>
+      {state.phase === 'loading' ? <LoadingRows rows={5} /> : null}
+      {state.phase === 'error' ? <ErrorState error={state.error} onRetry={log.reload} /> : null}
+      {state.phase === 'ready' && state.items.length === 0 ? <EmptyState icon="pi-inbox" text={t('log.empty')} /> : null}
+      {state.phase === 'ready' && state.items.length > 0 ? (
+        <>
+          <ul className="message-log">
+            {state.items.map((message) => (
+              <MessageRow key={message.id} message={message} />
+            ))}
+          </ul>
+          <div className="message-log__more">
+            {state.moreError ? <ErrorState error={state.moreError} onRetry={log.loadMore} /> : null}
+            {state.nextCursor ? (
+              <Button type="button" outlined icon="pi pi-angle-down" label={t('log.loadMore')} loading={state.loadingMore} onClick={log.loadMore} />
+            ) : (
+              <p className="muted">{t('log.end')}</p>
+            )}
+          </div>
+        </>
+      ) : null}
+    </section>
+  );
+}
+
+function MessageRow({ message }: { message: Message }) {
+  const t = useT();
+  const format = useFormat();
+  const outgoing = message.direction === 'out';
+  return (
+    <li className={`message-log__item message-log__item--${message.direction}`} data-message-id={message.id}>
+      <span className="message-log__direction" title={outgoing ? t('log.outgoing') : t('log.incoming')}>
+        <i className={`pi ${outgoing ? 'pi-arrow-up-right' : 'pi-arrow-down-left'} icon-directional`} aria-hidden="true" />
+        <span className="visually-hidden">{outgoing ? t('log.outgoing') : t('log.incoming')}</span>
+      </span>
+      <div className="message-log__main">
+        <div className="message-log__head">
+          <bdi dir="ltr" className="phone-number">{formatPhone(message.peer)}</bdi>
+          <time className="muted" dateTime={message.createdAt}>{format.dateTime(message.createdAt)}</time>
+        </div>
+        <p className="message-log__text" dir="auto">{message.text}</p>
+        {message.status === 'failed' && message.error ? <p className="message-log__error">{message.error}</p> : null}
+      </div>
+      {outgoing ? <MessageStatusTick message={message} /> : null}
+    </li>
+  );
+}

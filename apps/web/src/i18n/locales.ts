@@ -1,0 +1,37 @@
+import { ar } from './ar';
+import { en } from './en';
+import type { Dictionary } from './en';
+
+export const LOCALES = ['en', 'ar'] as const;
+export type Locale = (typeof LOCALES)[number];
+export const DEFAULT_LOCALE: Locale = 'en';
+
+/** Where the chosen language is remembered for the login page (the account holds the real choice). */
+export const LOCALE_STORAGE_KEY = 'wasla.locale';
+
+export const DICTIONARIES: Record<Locale, Dictionary> = { en, ar };
+
+export function isLocale(value: unknown): value is Locale {
+  return value === 'en' || value === 'ar';
+}
+
+export function directionOf(locale: Locale): 'ltr' | 'rtl' {
+  return locale === 'ar' ? 'rtl' : 'ltr';
+}
+
+export function readStoredLocale(): Locale | null {
+  try {
+    const stored = window.localStorage.getItem(LOCALE_STORAGE_KEY);
+    return isLocale(stored) ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+export function storeLocale(locale: Locale): void {
+  try {
+    window.localStorage.setItem(LOCALE_STORAGE_KEY, locale);
+  } catch {
+    // Storage can be unavailable (private mode, quota); the choice then lasts this visit.
+  }
+}

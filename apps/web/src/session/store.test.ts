@@ -1,0 +1,98 @@
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { MessageStatusEvent } from '@wasla/protocol';
+import { INITIAL_SNAPSHOT, SessionStore, reduceSession } from './store.js';
+import { makeState } from './testing.js';
+
+describe('SessionStore', () => {
+  test('starts loading, with no state, connecting', () => {
+    const store = new SessionStore('default');
+    assert.equal(store.getSnapshot(), INITIAL_SNAPSHOT);
+    assert.equal(store.getSnapshot().isLoading, true);
+    assert.equal(store.getSnapshot().state, null);
+    assert.deepEqual(store.getSnapshot().health, { kind: 'connecting', retryAt: null });
+  });
+
+  test('a late, older poll is ignored', () => {
+    const store = new SessionStore('default');
+    assert.equal(store.apply(makeState({ rev: 5, status: 'ready', isReady: true }), 'ws'), true);
+    const before = store.getSnapshot();
+    assert.equal(store.apply(makeState({ rev: 4, status: 'qr' }), 'poll'), false);
+    assert.equal(store.apply(makeState({ rev: 5, status: 'qr' }), 'poll'), false, 'the same (epoch, rev) is not newer');
+    assert.equal(store.getSnapshot(), before, 'the snapshot object is untouched');
+    assert.equal(store.getSnapshot().state?.status, 'ready');
+    assert.equal(store.getSnapshot().source, 'ws');
+  });
+
+  test('a new epoch is accepted even with a lower rev (the server restarted)', () => {
+    const store = new SessionStore('default');
+    store.apply(makeState({ epoch: 100, rev: 40, status: 'ready' }), 'ws');
+    assert.equal(store.apply(makeState({ epoch: 200, rev: 1, status: 'connecting' }), 'poll'), true);
+    assert.equal(store.getSnapshot().state?.epoch, 200);
+    assert.equal(store.getSnapshot().state?.status, 'connecting');
+    assert.equal(store.apply(makeState({ epoch: 100, rev: 41 }), 'tab'), false, 'the old epoch is over');
+  });
+
+  test("another session's state is refused", () => {
+    const store = new SessionStore('default');
+    assert.equal(store.apply(makeState({ sessionId: 'sales' }), 'ws'), false);
+    assert.equal(store.getSnapshot().state, null);
+  });
+
+  test('notifies on change only; the snapshot is frozen and stays the same object otherwise', () => {
+    const store = new SessionStore('default');
+    let calls = 0;
+    const unsubscribe = store.subscribe(() => (calls += 1));
+    store.apply(makeState({ rev: 1 }), 'ws');
+    const first = store.getSnapshot();
+    assert.ok(Object.isFrozen(first) && Object.isFrozen(first.state) && Object.isFrozen(first.health));
+    store.setHealth({ kind: 'connecting', retryAt: null });
+    store.setFetchError(null);
+    store.apply(makeState({ rev: 1 }), 'poll');
+    assert.equal(store.getSnapshot(), first);
+    assert.equal(calls, 1);
+    store.setHealth({ kind: 'live', retryAt: null });
+    assert.equal(calls, 2);
+    assert.notEqual(store.getSnapshot(), first);
+    assert.equal(store.getSnapshot().state, first.state, 'unchanged parts keep their identity');
+    unsubscribe();
+    store.setHealth({ kind: 'reconnecting', retryAt: 5 });
+    assert.equal(calls, 2);
+  });
+
+  test('a failure before the first state ends loading; a state then clears it', () => {
+    const store = new SessionStore('default');
+    store.setFetchError({ code: 'network', message: 'Could not reach the Wasla server.' });
+    assert.equal(store.getSnapshot().isLoading, false);
+    assert.equal(store.getSnapshot().fetchError?.code, 'network');
+    store.apply(makeState(), 'poll');
+    store.setFetchError(null);
+    assert.equal(store.getSnapshot().fetchError, null);
+    assert.equal(store.getSnapshot().isLoading, false);
+  });
+
+  test('reset() forgets the state, so an older stamp (another login) is taken again', () => {
+    const store = new SessionStore('default');
+    store.apply(makeState({ rev: 5, qrCode: 'data:image/png;base64,A' }), 'ws');
+    store.reset();
+    assert.equal(store.getSnapshot(), INITIAL_SNAPSHOT);
+    assert.equal(store.apply(makeState({ rev: 5, qrCode: null }), 'poll'), true);
+  });
+
+  test('the reducer is pure: the input snapshot is never changed', () => {
+    const next = reduceSession(INITIAL_SNAPSHOT, { type: 'state', state: makeState(), source: 'ws' });
+    assert.equal(INITIAL_SNAPSHOT.state, null);
+    assert.equal(next.state?.rev, 1);
+  });
+
+  test('message status events reach their listeners until they unsubscribe', () => {
+    const store = new SessionStore('default');
+    const seen: MessageStatusEvent[] = [];
+    const off = store.onMessageStatus((event) => seen.push(event));
+    const event: MessageStatusEvent = { id: 'm1', sessionId: 'default', status: 'delivered', error: null, errorCode: null, updatedAt: '2025-01-01T00:00:00.000Z' };
+    store.emitMessageStatus(event);
+    off();
+    store.emitMessageStatus(event);
+    assert.deepEqual(seen, [event]);
+  });
+});

@@ -1,0 +1,154 @@
+import { isNewerState } from '@wasla/protocol';
+import type { MessageStatusEvent, SessionState } from '@wasla/protocol';
+
+/** Where a state came from. Every source goes through the same `(epoch, rev)` check. */
+export type SessionSource = 'ws' | 'poll' | 'tab' | 'action';
+
+/**
+ * The browser's link to the server (not WhatsApp's link to the phone: that is
+ * `state.status`).
+ * - `connecting`: the first attempt is under way;
+ * - `live`: the WebSocket is open and pushing changes;
+ * - `reconnecting`: it dropped; the next attempt is at `retryAt` (epoch ms), or under way when null;
+ * - `offline`: no attempt is scheduled: the browser is offline, or the server refused
+ *   the login (see `onAuthLost`).
+ */
+export interface SessionHealth {
+  readonly kind: 'connecting' | 'live' | 'reconnecting' | 'offline';
+  readonly retryAt: number | null;
+}
+
+/** Why the last fetch of the state failed; plain data so it crosses tabs. */
+export interface SessionFetchError {
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Everything the UI reads, as one immutable value; a new object only when something changed. */
+export interface SessionSnapshot {
+  readonly state: Readonly<SessionState> | null;
+  /** The channel that delivered `state` (for debugging: every channel obeys the same rule). */
+  readonly source: SessionSource | null;
+  readonly health: SessionHealth;
+  /** True until the first state arrives, or the first attempt to get one fails. */
+  readonly isLoading: boolean;
+  readonly fetchError: SessionFetchError | null;
+}
+
+/** The changes a snapshot can go through, one reducer for all of them. */
+export type SessionAction =
+  | { type: 'state'; state: SessionState; source: SessionSource }
+  | { type: 'health'; health: SessionHealth }
+  | { type: 'fetchError'; error: SessionFetchError | null }
+  /** Forget everything: the login changed, and the next user may not see what the last one did. */
+  | { type: 'reset' };
+
+export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
+  state: null,
+  source: null,
+  health: Object.freeze({ kind: 'connecting', retryAt: null }),
+  isLoading: true,
+  fetchError: null,
+});
+
+/**
+ * The pure reducer: returns `snapshot` itself when the action changes nothing, which is
+ * what lets `useSyncExternalStore` skip renders. A state is taken only when it is newer
+ * by `(epoch, rev)`, so a late poll never rolls the UI back.
+ */
+export function reduceSession(snapshot: SessionSnapshot, action: SessionAction): SessionSnapshot {
+  switch (action.type) {
+    case 'state':
+      if (!isNewerState(action.state, snapshot.state)) return snapshot;
+      return Object.freeze({ ...snapshot, state: Object.freeze({ ...action.state }), source: action.source, isLoading: false });
+    case 'health': {
+      const { kind, retryAt } = action.health;
+      if (snapshot.health.kind === kind && snapshot.health.retryAt === retryAt) return snapshot;
+      return Object.freeze({ ...snapshot, health: Object.freeze({ kind, retryAt }) });
+    }
+    case 'fetchError': {
+      const error = action.error;
+      const same = error === null ? snapshot.fetchError === null : snapshot.fetchError?.code === error.code && snapshot.fetchError.message === error.message;
+      // A failure before any state ends the loading: the UI shows the error, not a spinner.
+      const isLoading = snapshot.isLoading && error === null;
+      if (same && isLoading === snapshot.isLoading) return snapshot;
+      return Object.freeze({ ...snapshot, isLoading, fetchError: error && Object.freeze({ code: error.code, message: error.message }) });
+    }
+    case 'reset':
+      return snapshot === INITIAL_SNAPSHOT ? snapshot : INITIAL_SNAPSHOT;
+  }
+}
+
+type Listener = () => void;
+type MessageStatusListener = (event: MessageStatusEvent) => void;
+
+/**
+ * The browser's one copy of a session's state (TanStack Query's framework-free core):
+ * the WebSocket, the poll, other tabs and the session actions all write through
+ * {@link apply}; React reads it through `subscribe` / `getSnapshot`.
+ */
+export class SessionStore {
+  private snapshot: SessionSnapshot = INITIAL_SNAPSHOT;
+  private readonly listeners = new Set<Listener>();
+  private readonly messageStatusListeners = new Set<MessageStatusListener>();
+
+  constructor(readonly sessionId: string) {}
+
+  /** The current snapshot: the same object until something changes. */
+  readonly getSnapshot = (): SessionSnapshot => this.snapshot;
+
+  /** Calls `listener` after every change; returns the unsubscribe function. */
+  readonly subscribe = (listener: Listener): (() => void) => {
+    this.listeners.add(listener);
+    return () => {
+      this.listeners.delete(listener);
+    };
+  };
+
+  /**
+   * Takes `state` only if it belongs to this session and is newer than the one held.
+   * Returns whether it was taken; the rule is the same whatever the `source`.
+   */
+  apply(state: SessionState, source: SessionSource): boolean {
+    if (state.sessionId !== this.sessionId) return false;
+    return this.dispatch({ type: 'state', state, source });
+  }
+
+  setHealth(health: SessionHealth): void {
+    this.dispatch({ type: 'health', health });
+  }
+
+  setFetchError(error: SessionFetchError | null): void {
+    this.dispatch({ type: 'fetchError', error });
+  }
+
+  /**
+   * Back to the first snapshot. After a lost login the held state may carry the QR of
+   * an admin, and an operator logging in next gets the same `(epoch, rev)` redacted:
+   * being "not newer", it would never replace it.
+   */
+  reset(): void {
+    this.dispatch({ type: 'reset' });
+  }
+
+  /** Runs an action through the reducer; true when the snapshot changed. */
+  dispatch(action: SessionAction): boolean {
+    const next = reduceSession(this.snapshot, action);
+    if (next === this.snapshot) return false;
+    this.snapshot = next;
+    for (const listener of [...this.listeners]) listener();
+    return true;
+  }
+
+  /** Live delivery updates of this session's messages (not stored: they are events). */
+  onMessageStatus(listener: MessageStatusListener): () => void {
+    this.messageStatusListeners.add(listener);
+    return () => {
+      this.messageStatusListeners.delete(listener);
+    };
+  }
+
+  emitMessageStatus(event: MessageStatusEvent): void {
+    for (const listener of [...this.messageStatusListeners]) listener(event);
+  }
+}
