@@ -20,6 +20,8 @@ const config = loadConfig({
   WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
   WASLA_ADMIN_EMAIL: DEMO.email,
   WASLA_ADMIN_PASSWORD: DEMO.password,
+  // For `npm run dev` on :3001 (its WebSocket comes from that origin).
+  PUBLIC_ORIGIN: process.env.PUBLIC_ORIGIN,
 });
 const app = await buildApp(config, { logger: createLogger(config.logLevel) });
 const address = await app.listen();

@@ -64,14 +64,21 @@ for (const database of databases) {
       }
     });
 
-    test('pairing code → ready', async () => {
+    test('pairing code → ready; restarting an abandoned pairing starts a fresh link', async () => {
       const stack = await Stack.start({ database });
       try {
         const cookie = await stack.login();
         const socket = await stack.socket(cookie);
+        await stack.api(cookie, 'POST', '/api/session/pairing-code', { phoneNumber: '0501234567' });
+        await socket.waitForStatus('pairing');
+        const from = socket.received.length;
+        await stack.api(cookie, 'POST', '/api/session/restart');
+        await socket.waitForStatus('qr', 15_000, from);
+        assert.ok(!socket.received.slice(from).some((m) => m.type === 'session_update' && m.data.status === 'logged_out'), 'no logout after abandoning a pairing');
+        const second = socket.received.length;
         const requested = await stack.api(cookie, 'POST', '/api/session/pairing-code', { phoneNumber: '0501234567' });
         assert.equal(requested.status, 200, JSON.stringify(requested.json));
-        const pairing = await socket.waitForStatus('pairing');
+        const pairing = await socket.waitForStatus('pairing', 15_000, second);
         assert.match(pairing.data.pairingCode ?? '', /^[A-Z0-9]{8}$/);
         assert.equal(pairing.data.qrCode, null);
         await stack.control('POST', '/control/pairing-code', { code: pairing.data.pairingCode });

@@ -157,8 +157,11 @@ const failRow = (code: string): Row =>
 const sameRow = (outcome: string): Row => [outcome, outcome, outcome, outcome, outcome, outcome, outcome, outcome];
 const EXPECTED: Record<EventName, Row> = {
   start: ['connecting: connect', '-', '-', '-', '-', 'connecting: cancel_retry connect', 'connecting: connect', 'connecting: connect'],
-  stop: ['-', ...sameRow('stopped: cancel_retry disconnect').slice(1)] as Row,
-  restart: sameRow('connecting: cancel_retry disconnect connect'),
+  // Leaving an unfinished link (qr, pairing) also throws its half-made credentials away.
+  stop: ['-', 'stopped: cancel_retry disconnect', 'stopped: cancel_retry disconnect wipe_credentials', 'stopped: cancel_retry disconnect wipe_credentials', ...sameRow('stopped: cancel_retry disconnect').slice(4)] as Row,
+  restart: sameRow('connecting: cancel_retry disconnect connect').map((outcome, index) =>
+    ['qr', 'pairing'].includes(SESSION_STATUSES[index]!) ? 'connecting: cancel_retry disconnect wipe_credentials connect' : outcome,
+  ) as Row,
   logout: sameRow('logged_out[logged_out]: cancel_retry logout_remote wipe_credentials').map((outcome, index) => (SESSION_STATUSES[index] === 'logged_out' ? '-' : outcome)) as Row,
   request_pairing_code: ['connecting: connect', 'connecting:', 'qr: request_pairing_code', 'pairing: request_pairing_code', 'rejected', 'connecting: cancel_retry connect', 'connecting: connect', 'connecting: connect'],
   connecting: ['-', '-', '-', '-', '-', 'connecting: cancel_retry', '-', '-'],

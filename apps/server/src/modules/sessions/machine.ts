@@ -126,14 +126,23 @@ function onStart(state: MachineState): Step {
   return { state: { ...moveTo(state, 'connecting'), attempt: 0 }, effects: [...cancelRetryIfWaiting(state), CONNECT] };
 }
 
+/**
+ * Leaving a link that wasn't finished (a QR or a pairing code on screen) throws its
+ * credentials away: a pairing request already wrote `me` into them, and the next
+ * connection would try to log in with credentials the phone never confirmed.
+ */
+function abandonLink(state: MachineState): SessionEffect[] {
+  return state.public.status === 'qr' || state.public.status === 'pairing' ? [WIPE] : [];
+}
+
 function onStop(state: MachineState): Step {
   if (state.public.status === 'stopped') return stay(state);
-  return { state: { ...moveTo(state, 'stopped'), attempt: 0, pairingPhone: null }, effects: [CANCEL_RETRY, DISCONNECT] };
+  return { state: { ...moveTo(state, 'stopped'), attempt: 0, pairingPhone: null }, effects: [CANCEL_RETRY, DISCONNECT, ...abandonLink(state)] };
 }
 
 /** From any status: a restart is how a person says "try again now, from scratch". */
 function onRestart(state: MachineState): Step {
-  return { state: { ...moveTo(state, 'connecting'), attempt: 0 }, effects: [CANCEL_RETRY, DISCONNECT, CONNECT] };
+  return { state: { ...moveTo(state, 'connecting'), attempt: 0 }, effects: [CANCEL_RETRY, DISCONNECT, ...abandonLink(state), CONNECT] };
 }
 
 function onLogout(state: MachineState): Step {
