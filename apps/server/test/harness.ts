@@ -100,7 +100,7 @@ export class Stack {
    */
   async restart(env?: Record<string, string>, options: { samePort?: boolean } = {}): Promise<Stack> {
     await this.app.close();
-    const port = options.samePort ? { PORT: new URL(this.baseUrl).port } : {};
+    const port: Record<string, string> = options.samePort ? { PORT: new URL(this.baseUrl).port } : {};
     return Stack.start({ ...this.options, env: { ...this.options.env, ...port, ...env }, emulator: this.emulator, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: this.ownsEmulator } });
   }
 
