@@ -22,6 +22,7 @@ export const ar: Dictionary = {
   'topbar.switchLanguageLabel': 'تغيير اللغة إلى الإنجليزية',
   'topbar.logout': 'تسجيل الخروج',
   'topbar.sessionLabel': 'جلسة واتساب',
+  'topbar.linkedNumber': 'رقم واتساب المرتبط',
 
   'health.label': 'الاتصال بوصلة',
   'health.connecting': 'جارٍ الاتصال…',

@@ -23,6 +23,7 @@ export const en = {
   'topbar.switchLanguageLabel': 'Switch the language to Arabic',
   'topbar.logout': 'Log out',
   'topbar.sessionLabel': 'WhatsApp session',
+  'topbar.linkedNumber': 'The linked WhatsApp number',
 
   'health.label': 'Connection to Wasla',
   'health.connecting': 'Connecting…',

@@ -5,6 +5,7 @@ import { Button } from 'primereact/button';
 import { useI18n } from '@/i18n';
 import { SessionStatusBadge } from '@/components/session/SessionStatusBadge';
 import { ConnectionHealth } from '@/components/session/ConnectionHealth';
+import { LinkedNumber } from '@/components/session/LinkedNumber';
 import { useChangeLocale } from '@/auth/useChangeLocale';
 import { useLayout } from './LayoutProvider';
 import { TopbarUser } from './TopbarUser';
@@ -32,6 +33,7 @@ export function AppTopbar() {
       </button>
       <div className="layout-topbar__status" aria-label={t('topbar.sessionLabel')}>
         <SessionStatusBadge />
+        <LinkedNumber />
         <ConnectionHealth />
       </div>
       <div className="layout-topbar__actions">

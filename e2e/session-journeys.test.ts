@@ -1,0 +1,189 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
+import { decodeQrDataUrl } from '../apps/server/test/qr.js';
+import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
+
+const skip = browserSkipReason();
+const [sqlite] = await testDatabases();
+
+/** Links the emulated phone by reading the QR the page shows, as a phone's camera would. */
+async function linkFromPage(stack: Stack, page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Connect' }).click();
+  const image = page.locator('img.qr__image');
+  await image.waitFor({ timeout: 20_000 });
+  const dataUrl = await image.getAttribute('src');
+  assert.ok(dataUrl?.startsWith('data:image/png;base64,'));
+  await stack.control('POST', '/control/scan', { qr: decodeQrDataUrl(dataUrl) });
+  await waitForStatus(page, 'ready');
+}
+
+/** Marks the page so a test can tell it was never reloaded. */
+async function mark(page: Page): Promise<void> {
+  await page.evaluate(() => ((window as unknown as { waslaMark: number }).waslaMark = 42));
+}
+async function notReloaded(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { waslaMark?: number }).waslaMark === 42);
+}
+
+/** Resolves when `check` holds, re-checking on each WebSocket connect/close the server sees. */
+async function until(check: () => boolean, page: Page, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await page.waitForTimeout(50);
+  }
+}
+
+describe('the dashboard in Chromium', { skip }, () => {
+  let browser: Browser;
+  before(async () => {
+    browser = await launchBrowser();
+  });
+  after(() => browser?.close());
+
+  describe('one session truth across tabs', () => {
+    let stack: Stack;
+    let context: BrowserContext;
+    let dashboard: Page;
+    let messages: Page;
+    const stateRequests: string[] = [];
+    const openSockets = new Map<Page, number>();
+    const watchSockets = (page: Page): void => {
+      page.on('websocket', (socket) => {
+        openSockets.set(page, (openSockets.get(page) ?? 0) + 1);
+        socket.on('close', () => openSockets.set(page, (openSockets.get(page) ?? 1) - 1));
+      });
+    };
+
+    before(async () => {
+      stack = await Stack.start({ database: sqlite! });
+      context = await newContext(browser);
+      context.on('request', (request) => {
+        if (new URL(request.url()).pathname.includes('/session/state')) stateRequests.push(request.url());
+      });
+      dashboard = await context.newPage();
+      watchSockets(dashboard);
+      await logIn(dashboard, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(dashboard, 'stopped');
+    });
+    after(async () => {
+      await context?.close();
+      await stack?.close();
+    });
+
+    test('link the phone by scanning the QR the page shows; Dashboard and Messages in two tabs show ready and the number', async () => {
+      await linkFromPage(stack, dashboard);
+      messages = await context.newPage();
+      watchSockets(messages);
+      await messages.goto(`${stack.baseUrl}/messages/`);
+      await waitForStatus(messages, 'ready');
+      for (const page of [dashboard, messages]) {
+        await page.locator('[data-linked-number="+966501234567"]').first().waitFor();
+        assert.match((await page.locator('[data-linked-number]').first().innerText()).replace(/\s/g, ''), /\+966501234567/);
+      }
+      await mark(dashboard);
+      await mark(messages);
+    });
+
+    test('one WebSocket for the whole browser, even with three tabs', async () => {
+      const third = await context.newPage();
+      await third.goto(`${stack.baseUrl}/settings/`);
+      await waitForStatus(third, 'ready');
+      assert.equal(stack.app.ws.size, 1, 'exactly one WebSocket reaches the server');
+      await third.close();
+    });
+
+    test('no request for session state from anything but the provider while pages are used', async () => {
+      const before = stateRequests.length;
+      const started = Date.now();
+      for (let round = 0; round < 3; round += 1) {
+        for (const link of ['Messages', 'Settings', 'Dashboard']) {
+          await dashboard.getByRole('link', { name: link }).first().click();
+          await waitForStatus(dashboard, 'ready');
+        }
+      }
+      const polls = Math.ceil((Date.now() - started) / 10_000) + 1;
+      assert.ok(stateRequests.length - before <= polls, `${stateRequests.length - before} state requests while navigating (at most the ${polls} backup polls)`);
+    });
+
+    test('phone logout → both tabs show logged_out, then a QR after Connect, without a reload', async () => {
+      await stack.control('POST', '/control/logout');
+      await Promise.all([waitForStatus(dashboard, 'logged_out'), waitForStatus(messages, 'logged_out')]);
+      await dashboard.bringToFront();
+      await dashboard.getByRole('button', { name: 'Connect' }).click();
+      await Promise.all([waitForStatus(dashboard, 'qr'), waitForStatus(messages, 'qr')]);
+      assert.ok((await notReloaded(dashboard)) && (await notReloaded(messages)), 'no page was reloaded');
+      const dataUrl = await dashboard.locator('img.qr__image').getAttribute('src');
+      await stack.control('POST', '/control/scan', { qr: decodeQrDataUrl(dataUrl!) });
+      await Promise.all([waitForStatus(dashboard, 'ready'), waitForStatus(messages, 'ready')]);
+    });
+
+    test('send a message from the Messages page → its ticks reach read', async () => {
+      await messages.bringToFront();
+      await messages.fill('input[name="to"]', '0551234567');
+      await messages.fill('textarea[name="text"]', 'Hello from the browser test');
+      await messages.getByRole('button', { name: 'Send' }).click();
+      const row = messages.locator('[data-message-id]', { hasText: 'Hello from the browser test' }).first();
+      await row.locator('[data-message-status="read"]').waitFor({ timeout: 20_000 });
+      const received = (await stack.control('GET', '/control/messages')) as { messages: { text: string }[] };
+      assert.ok(received.messages.some((m) => m.text === 'Hello from the browser test'));
+    });
+
+    test('server killed and restarted → both tabs show reconnecting, then ready, without a reload', async () => {
+      await stack.stopServer();
+      await Promise.all([
+        dashboard.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
+        messages.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
+      ]);
+      stack = await stack.restart({}, { samePort: true });
+      await Promise.all([waitForStatus(dashboard, 'ready', 40_000), waitForStatus(messages, 'ready', 40_000)]);
+      await dashboard.locator('[data-connection-health="live"]').first().waitFor({ timeout: 40_000 });
+      assert.ok((await notReloaded(dashboard)) && (await notReloaded(messages)), 'no page was reloaded');
+    });
+
+    test('closing the leading tab → another tab takes over the one WebSocket', async () => {
+      const extra = await context.newPage();
+      watchSockets(extra);
+      await extra.goto(`${stack.baseUrl}/`);
+      await waitForStatus(extra, 'ready');
+      const pages = [dashboard, messages, extra];
+      const leader = pages.find((page) => (openSockets.get(page) ?? 0) > 0);
+      assert.ok(leader, 'one tab holds the WebSocket');
+      assert.equal(pages.filter((page) => (openSockets.get(page) ?? 0) > 0).length, 1, 'and only one');
+      const followers = pages.filter((page) => page !== leader);
+      const takeover = Promise.race(followers.map((page) => page.waitForEvent('websocket', { timeout: 20_000 }).then(() => page)));
+      await leader.close();
+      const newLeader = await takeover;
+      await until(() => stack.app.ws.size === 1, newLeader, 20_000);
+      // Both remaining tabs still follow: a change reaches them through the new leader.
+      await stack.control('POST', '/control/logout');
+      await Promise.all(followers.map((page) => waitForStatus(page, 'logged_out')));
+      assert.equal(followers.filter((page) => (openSockets.get(page) ?? 0) > 0).length, 1, 'still exactly one socket');
+    });
+  });
+
+  test('Arabic: the layout is right to left', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser, 'ar');
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+      await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
+      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+      assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar');
+      const sidebar = await page.locator('.layout-sidebar').boundingBox();
+      const viewport = page.viewportSize()!;
+      assert.ok(sidebar && sidebar.x > viewport.width / 2, 'the menu is on the right');
+      assert.ok((await page.locator('body').innerText()).includes('لوحة التحكم'), 'the menu is in Arabic');
+      // Remembered: a reload stays Arabic.
+      await page.reload();
+      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+    } finally {
+      await context.close();
+      await stack.close();
+    }
+  });
+});
