@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const SKIP = new Set(['node_modules', 'dist', '.git', '.next', 'data']);
-const ROOTS = ['packages', 'apps', 'scripts'];
+const ROOTS = ['packages', 'apps', 'e2e', 'scripts'];
 
 function findTests(dir, found = []) {
   for (const name of readdirSync(dir)) {
