@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Entry points and tooling read the environment directly.
-    files: ['**/main.ts', 'scripts/**', 'bench/**', '**/*.test.ts', '**/test/**', '**/testing.ts', '**/testing/**', '**/cli.ts', '**/cli/**'],
+    files: ['**/main.ts', 'scripts/**', 'bench/**', 'e2e/**', '**/*.test.ts', '**/test/**', '**/testing.ts', '**/testing/**', '**/cli.ts', '**/cli/**'],
     rules: { 'no-restricted-syntax': 'off' },
   },
   {

@@ -15,7 +15,7 @@ async function linkFromPage(stack: Stack, page: Page): Promise<void> {
   await image.waitFor({ timeout: 20_000 });
   const dataUrl = await image.getAttribute('src');
   assert.ok(dataUrl?.startsWith('data:image/png;base64,'));
-  await stack.control('POST', '/control/scan', { qr: decodeQrDataUrl(dataUrl) });
+  await stack.control('POST', '/control/scan', { qr: decodeQrDataUrl(dataUrl!) });
   await waitForStatus(page, 'ready');
 }
 

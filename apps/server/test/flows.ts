@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { WsQrCode } from '@wasla/protocol';
 import { decodeQrDataUrl } from './qr.js';
-import type { Stack } from './harness.js';
+import { Stack } from './harness.js';
+import type { StackOptions } from './harness.js';
 import type { TestSocket } from './ws-client.js';
 
 /** Starts the session, reads the QR the server publishes and has the emulated phone scan it. */
@@ -23,5 +24,26 @@ export function assertOrdered(socket: TestSocket): void {
     const newer = current.epoch > previous.epoch || (current.epoch === previous.epoch && current.rev > previous.rev);
     // The first message after a subscribe repeats the current state; equal stamps are allowed only then.
     assert.ok(newer || (current.epoch === previous.epoch && current.rev === previous.rev), `update ${i} went backwards: ${previous.epoch}/${previous.rev} → ${current.epoch}/${current.rev}`);
+  }
+}
+
+/** A fresh server with a logged-in admin and a subscribed WebSocket. */
+export interface SessionFixture {
+  stack: Stack;
+  cookie: string;
+  socket: TestSocket;
+}
+
+/** Runs `body` against a fresh stack (linked by QR first with `linked`), always cleaning up. */
+export async function withSession(options: StackOptions & { linked?: boolean }, body: (fixture: SessionFixture) => Promise<void>): Promise<void> {
+  const stack = await Stack.start(options);
+  try {
+    const cookie = await stack.login();
+    const socket = await stack.socket(cookie);
+    if (options.linked) await linkByQr(stack, cookie, socket);
+    await body({ stack, cookie, socket });
+    socket.close();
+  } finally {
+    await stack.close();
   }
 }

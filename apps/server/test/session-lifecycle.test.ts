@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { WsQrCode } from '@wasla/protocol';
 import { PHONE, Stack, testDatabases } from './harness.js';
-import { assertOrdered, linkByQr } from './flows.js';
+import { assertOrdered, linkByQr, withSession } from './flows.js';
 import { decodeQrDataUrl } from './qr.js';
 
 const databases = await testDatabases();
@@ -10,10 +10,7 @@ const databases = await testDatabases();
 for (const database of databases) {
   describe(`session lifecycle on ${database.name}`, { skip: database.skip }, () => {
     test('a QR appears and rotates; nobody scans → failed with a clear reason', async () => {
-      const stack = await Stack.start({ database, env: { WA_QR_TIMEOUT_MS: '400' } });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
+      await withSession({ database, env: { WA_QR_TIMEOUT_MS: '400' } }, async ({ stack, cookie, socket }) => {
         await stack.api(cookie, 'POST', '/api/session/start');
         const first = await socket.waitFor<WsQrCode>((m) => m.type === 'qr_code');
         const second = await socket.waitFor<WsQrCode>((m) => m.type === 'qr_code' && m.data.qr !== first.data.qr);
@@ -27,10 +24,7 @@ for (const database of databases) {
         assert.equal(qr.status, 404);
         assert.equal(qr.json.error.code, 'no_qr');
         assertOrdered(socket);
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
 
     test('scan → ready with the number in E.164; a restart reconnects without a scan', async () => {
@@ -65,10 +59,7 @@ for (const database of databases) {
     });
 
     test('pairing code → ready; restarting an abandoned pairing starts a fresh link', async () => {
-      const stack = await Stack.start({ database });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
+      await withSession({ database }, async ({ stack, cookie, socket }) => {
         await stack.api(cookie, 'POST', '/api/session/pairing-code', { phoneNumber: '0501234567' });
         await socket.waitForStatus('pairing');
         const from = socket.received.length;
@@ -84,18 +75,11 @@ for (const database of databases) {
         await stack.control('POST', '/control/pairing-code', { code: pairing.data.pairingCode });
         const ready = await socket.waitForStatus('ready', 20_000);
         assert.equal(ready.data.phoneNumber, PHONE);
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
 
     test('phone logout → logged_out, credentials gone; a new start shows a QR', async () => {
-      const stack = await Stack.start({ database });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
-        await linkByQr(stack, cookie, socket);
+      await withSession({ database, linked: true }, async ({ stack, cookie, socket }) => {
         const from = socket.received.length;
         await stack.control('POST', '/control/logout');
         const loggedOut = await socket.waitForStatus('logged_out', 15_000, from);
@@ -110,18 +94,11 @@ for (const database of databases) {
         const qr = await socket.waitFor<WsQrCode>((m) => m.type === 'qr_code', 15_000, restartFrom);
         assert.ok(decodeQrDataUrl(qr.data.qr).length > 20);
         assertOrdered(socket);
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
 
     test('drop → disconnected → retries with jittered delays → ready; down for a while → no storm', async () => {
-      const stack = await Stack.start({ database });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
-        await linkByQr(stack, cookie, socket);
+      await withSession({ database, linked: true }, async ({ stack, socket }) => {
         let from = socket.received.length;
         await stack.control('POST', '/control/drop');
         const disconnected = await socket.waitForStatus('disconnected', 15_000, from);
@@ -153,18 +130,11 @@ for (const database of databases) {
         assert.ok(delays.length >= 3);
         assert.ok(delays.every((d) => d >= 0 && d <= 2000), `delays within the cap: ${delays.join(', ')}`);
         assertOrdered(socket);
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
 
     test('replace → failed without a reconnect fight; ban → failed, no retry', async () => {
-      const stack = await Stack.start({ database });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
-        await linkByQr(stack, cookie, socket);
+      await withSession({ database, linked: true }, async ({ stack, cookie, socket }) => {
         let from = socket.received.length;
         const attemptsBefore = ((await stack.control('GET', '/control/state')) as { loginAttempts: number }).loginAttempts;
         await stack.control('POST', '/control/replace');
@@ -184,18 +154,11 @@ for (const database of databases) {
         const banned = await socket.waitForStatus('failed', 15_000, from);
         assert.equal(banned.data.errorCode, 'forbidden');
         assert.equal(banned.data.nextRetryAt, null);
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
 
     test('send → the emulator receives the text and the status reaches read over the WebSocket', async () => {
-      const stack = await Stack.start({ database });
-      try {
-        const cookie = await stack.login();
-        const socket = await stack.socket(cookie);
-        await linkByQr(stack, cookie, socket);
+      await withSession({ database, linked: true }, async ({ stack, cookie, socket }) => {
         const sent = await stack.api(cookie, 'POST', '/api/messages', { to: '0551234567', text: 'مرحبا from Wasla' });
         assert.equal(sent.status, 202, JSON.stringify(sent.json));
         assert.equal(sent.json.status, 'pending');
@@ -208,10 +171,7 @@ for (const database of databases) {
         assert.deepEqual(received.messages.map((m) => ({ id: m.id, to: m.to, text: m.text })), [{ id: sent.json.id, to: '+966551234567', text: 'مرحبا from Wasla' }]);
         const listed = await stack.api(cookie, 'GET', '/api/messages?limit=10');
         assert.equal(listed.json.items[0].status, 'read');
-        socket.close();
-      } finally {
-        await stack.close();
-      }
+      });
     });
   });
 }
