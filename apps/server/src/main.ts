@@ -17,6 +17,13 @@ async function main(): Promise<void> {
   const app = await buildApp(config, { logger });
   const address = await app.listen();
   logger.info({ address, database: app.storage.dialect }, `Wasla is listening on ${address}`);
+  if (!(await app.auth.hasUsers())) {
+    process.stdout.write(
+      `\nWasla has no user yet. Create the first admin (the password is read from standard input):\n` +
+        `  npm run user:create -- --email you@example.com --role admin\n` +
+        `or start with WASLA_ADMIN_EMAIL and WASLA_ADMIN_PASSWORD set. Then open ${address}\n\n`,
+    );
+  }
 
   let stopping = false;
   const stop = (signal: string): void => {

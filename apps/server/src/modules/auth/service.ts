@@ -170,6 +170,10 @@ export class AuthService {
     return this.getUser(id);
   }
 
+  async hasUsers(): Promise<boolean> {
+    return (await this.options.users.count()) > 0;
+  }
+
   /** Creates the first admin from the environment when there is no user yet. */
   async ensureInitialAdmin(admin: { email: string; password: string } | null): Promise<void> {
     if (!admin || (await this.options.users.count()) > 0) return;
