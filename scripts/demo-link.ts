@@ -18,21 +18,21 @@ if (!login.ok) throw new Error(`Could not log in to Wasla (${login.status}).`);
 const cookie = (login.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
 const headers = { cookie, origin: wasla };
 
-const state = (await (await call(`${wasla}/api/session/state`, { headers })).json()) as { status: string; phoneNumber: string | null };
-if (state.status === 'ready') {
-  process.stdout.write(`Already linked: ${state.phoneNumber}\n`);
-  process.exit(0);
-}
-if (state.status !== 'qr') await call(`${wasla}/api/session/start`, { method: 'POST', headers });
-
+const IDLE = new Set(['stopped', 'logged_out', 'failed', 'disconnected']);
 const deadline = Date.now() + 30_000;
 let qr: { qr: string } | null = null;
-while (!qr && Date.now() < deadline) {
+while (!qr) {
+  if (Date.now() > deadline) throw new Error('Wasla showed no QR code within 30 s.');
+  const state = (await (await call(`${wasla}/api/session/state`, { headers })).json()) as { status: string; phoneNumber: string | null };
+  if (state.status === 'ready') {
+    process.stdout.write(`Already linked: ${state.phoneNumber}\n`);
+    process.exit(0);
+  }
+  if (IDLE.has(state.status)) await call(`${wasla}/api/session/start`, { method: 'POST', headers });
   const response = await call(`${wasla}/api/session/qr`, { headers });
   if (response.ok) qr = (await response.json()) as { qr: string };
   else await new Promise((resolve) => setTimeout(resolve, 300));
 }
-if (!qr) throw new Error('Wasla showed no QR code within 30 s.');
 
 const text = decodeQrDataUrl(qr.qr);
 const scan = await call(`${emulator}/control/scan`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ qr: text }) });

@@ -1,5 +1,6 @@
 // `npm run demo`: the WhatsApp emulator and Wasla wired together, with a demo admin.
 // Link the emulated phone afterwards with `npm run demo:link`.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startEmulator } from '@wasla/wa-emulator';
@@ -9,12 +10,15 @@ import { createLogger } from '../apps/server/src/logger.js';
 import { DEMO } from './demo-settings.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
+// The emulator keeps its world in memory, so links from an earlier run are gone: start fresh.
+const dataDir = path.join(root, 'data', 'demo');
+rmSync(dataDir, { recursive: true, force: true });
 const emulator = await startEmulator({ port: DEMO.emulatorPort, phone: DEMO.phone });
 const config = loadConfig({
   PORT: String(DEMO.port),
   HOST: '127.0.0.1',
   NODE_ENV: 'development',
-  DATA_DIR: path.join(root, 'data', 'demo'),
+  DATA_DIR: dataDir,
   LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
   WA_SERVER_URL: emulator.url,
   WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
