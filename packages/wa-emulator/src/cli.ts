@@ -75,6 +75,9 @@ process.stdout.write(`WhatsApp emulator for ${emulator.phone}
   root public key (base64):           ${rootKey}
     trust it in Baileys: WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from('${rootKey}', 'base64')
 
+run Wasla against it:
+  WA_SERVER_URL=${emulator.url} WA_SERVER_CERT_KEY=${rootKey} npm start
+
 examples:
   curl -s ${c}/control/state
   curl -s -X POST ${c}/control/scan -H 'content-type: application/json' -d '{"qr":"<the QR string>"}'
