@@ -4,6 +4,9 @@ import os from 'node:os';
 import { fanOut } from './fanout.js';
 import type { FanOutResult } from './fanout.js';
 import { httpBench } from './http.js';
+import { formatPropagation, propagationBench } from './web-propagation.js';
+import { economyBench, formatEconomy } from './web-economy.js';
+import { formatJsShipped, jsShippedBench } from './web-js.js';
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -41,3 +44,8 @@ if (want('http')) {
   for (const r of [hello!, state!]) process.stdout.write(`| ${r.name} | ${fmt(r.requestsPerSecond, 0)} | ${fmt(r.p99Ms)} | ${r.statusCounts} |\n`);
   process.stdout.write(`\n304 route at ${fmt(ratio * 100, 0)}% of hello-world (target ≥ 70%) — ${ratio >= 0.7 ? 'met' : 'NOT met'}\n`);
 }
+
+// The browser benchmarks: the real stack in-process and Debian's Chromium (e2e/browser.ts).
+if (want('propagation')) process.stdout.write(`\n${formatPropagation(await propagationBench())}\n`);
+if (want('economy')) process.stdout.write(`\n${formatEconomy(await economyBench())}\n`);
+if (want('js')) process.stdout.write(`\n${formatJsShipped(await jsShippedBench())}\n`);
