@@ -1,6 +1,7 @@
 'use client';
 
 import { useState } from 'react';
+import { usePathname } from 'next/navigation';
 import type { ReactNode } from 'react';
 import { PrimeReactProvider } from 'primereact/api';
 import type { APIOptions } from 'primereact/api';
@@ -17,11 +18,13 @@ const PRIME_OPTIONS: Partial<APIOptions> = { ripple: true };
  */
 export function Providers({ children }: { children: ReactNode }) {
   const [authLost] = useState(createAuthLostSignal);
+  // Nobody is logged in on the login page: the session client waits until they are.
+  const onLoginPage = (usePathname() ?? '').startsWith('/login');
   return (
     <PrimeReactProvider value={PRIME_OPTIONS}>
       <I18nProvider>
         <AuthLostContext.Provider value={authLost}>
-          <SessionProvider onAuthLost={authLost.emit}>
+          <SessionProvider onAuthLost={authLost.emit} enabled={!onLoginPage}>
             <LayoutProvider>{children}</LayoutProvider>
           </SessionProvider>
         </AuthLostContext.Provider>

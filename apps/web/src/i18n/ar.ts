@@ -94,6 +94,7 @@ export const ar: Dictionary = {
 
   'actions.connect': 'اتصال',
   'actions.restart': 'إعادة التشغيل',
+  'actions.stop': 'إيقاف عملية الربط',
   'actions.logout': 'تسجيل الخروج',
   'actions.logoutConfirmTitle': 'إلغاء ربط هذا الهاتف؟',
   'actions.logoutConfirm': 'ستلغي وصلة ربط {phone} وتحذف بيانات اعتماده. يتوقف الإرسال حتى يمسح أحدهم رمز QR جديدًا.',
@@ -115,6 +116,7 @@ export const ar: Dictionary = {
   'event.pairing_code_failed': 'فشل رمز الربط',
   'event.open': 'تم الاتصال',
   'event.closed': 'أُغلق الاتصال',
+  'event.linked': 'تم ربط الهاتف؛ جارٍ إعادة الاتصال كجهاز جديد',
   'event.retry_due': 'إعادة المحاولة',
 
   'phone.defaultCountry': 'الدولة الافتراضية: {country} ({code}). ابدأ بـ + لدولة أخرى.',

@@ -95,6 +95,7 @@ export const en = {
 
   'actions.connect': 'Connect',
   'actions.restart': 'Restart',
+  'actions.stop': 'Cancel linking',
   'actions.logout': 'Log out',
   'actions.logoutConfirmTitle': 'Unlink this phone?',
   'actions.logoutConfirm': 'Wasla will unlink {phone} and forget its credentials. Sending stops until someone scans a new QR code.',
@@ -116,6 +117,7 @@ export const en = {
   'event.pairing_code_failed': 'Pairing code failed',
   'event.open': 'Connected',
   'event.closed': 'Connection closed',
+  'event.linked': 'Phone linked; reconnecting as the new device',
   'event.retry_due': 'Retrying',
 
   'phone.defaultCountry': 'Default country: {country} ({code}). Start with + for another country.',

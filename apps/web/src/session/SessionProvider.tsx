@@ -32,6 +32,11 @@ export interface SessionProviderProps {
   onAuthLost?: (reason: AuthLostReason) => void;
   /** Defaults to `/ws` on this page's host. */
   webSocketUrl?: string;
+  /**
+   * False where nobody is logged in (the login page): the client stays stopped, so it
+   * neither polls nor opens a socket only to be refused. Default true.
+   */
+  enabled?: boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export interface SessionProviderProps {
  * authenticated pages and read it with `useSession()`. It opens (at most) one
  * WebSocket per browser and the backup poll; pages never do either themselves.
  */
-export function SessionProvider({ children, sessionId = DEFAULT_SESSION_ID, onAuthLost, webSocketUrl }: SessionProviderProps) {
+export function SessionProvider({ children, sessionId = DEFAULT_SESSION_ID, onAuthLost, webSocketUrl, enabled = true }: SessionProviderProps) {
   // The latest callback, without restarting the connection when the parent re-renders.
   const onAuthLostRef = useRef(onAuthLost);
   useEffect(() => {
@@ -57,9 +62,10 @@ export function SessionProvider({ children, sessionId = DEFAULT_SESSION_ID, onAu
   }, [sessionId, webSocketUrl]);
 
   useEffect(() => {
+    if (!enabled) return undefined;
     value.client.start();
     return () => value.client.stop();
-  }, [value]);
+  }, [value, enabled]);
 
   // createElement, not JSX: the tests run this file through tsx from the repository
   // root, whose tsconfig has no JSX setting, and the output is the same.

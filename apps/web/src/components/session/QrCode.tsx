@@ -14,7 +14,7 @@ export function QrCode() {
     <div className="qr">
       <div className="qr__frame">
         {/* A data: URL from the session state; next/image would add nothing here. */}
-        {qrCode ? <img className="qr__image" src={qrCode} alt={t('qr.alt')} width={232} height={232} /> : <div className="qr__image qr__image--empty" />}
+        {qrCode ? <img className="qr__image" src={qrCode} alt={t('qr.alt')} width={264} height={264} /> : <div className="qr__image qr__image--empty" />}
         {qrExpiresAt ? <QrCountdown key={qrExpiresAt} expiresAt={qrExpiresAt} /> : null}
       </div>
       <div className="qr__steps">

@@ -9,10 +9,12 @@ import { useT } from '@/i18n';
 import { useErrorText } from '@/i18n/errors';
 import { formatPhone } from '@/lib/phone';
 
-type Action = 'start' | 'restart' | 'logout';
+type Action = 'start' | 'restart' | 'stop' | 'logout';
 
 const CAN_START: ReadonlySet<SessionStatus> = new Set(['stopped', 'logged_out', 'failed']);
 const CAN_RESTART: ReadonlySet<SessionStatus> = new Set(['connecting', 'qr', 'pairing', 'ready', 'disconnected']);
+/** Linking in progress: nothing to unlink yet, but it can be called off. */
+const CAN_CANCEL: ReadonlySet<SessionStatus> = new Set(['connecting', 'qr', 'pairing']);
 
 /** The admin's controls: connect, restart, and log out (unlink) after a confirmation. */
 export function SessionActions() {
@@ -46,7 +48,10 @@ export function SessionActions() {
         {CAN_RESTART.has(status) ? (
           <Button type="button" outlined icon="pi pi-refresh" label={t('actions.restart')} loading={pending === 'restart'} disabled={pending !== null} onClick={() => void run('restart')} />
         ) : null}
-        {status !== 'logged_out' ? (
+        {!phoneNumber && CAN_CANCEL.has(status) ? (
+          <Button type="button" outlined severity="secondary" icon="pi pi-stop" label={t('actions.stop')} loading={pending === 'stop'} disabled={pending !== null} onClick={() => void run('stop')} />
+        ) : null}
+        {phoneNumber && status !== 'logged_out' ? (
           <Button
             type="button"
             outlined

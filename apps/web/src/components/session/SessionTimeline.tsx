@@ -66,7 +66,10 @@ export function SessionTimeline() {
 function TimelineEntry({ item }: { item: SessionTransition }) {
   const t = useT();
   const format = useFormat();
-  const event = eventKey(item.event);
+  // WhatsApp closes the connection right after a scan (515) so the newly linked device
+  // reconnects: that close is the good news, not a failure.
+  const linked = item.event === 'closed' && item.to === 'connecting' && (item.from === 'qr' || item.from === 'pairing');
+  const event = linked ? 'event.linked' : eventKey(item.event);
   const reasonKey = sessionErrorKey(item.errorCode);
   const reason = reasonKey ? t(reasonKey) : item.error;
   return (
