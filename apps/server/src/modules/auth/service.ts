@@ -16,6 +16,16 @@ const API_KEY_PREFIX = 'wsk_';
 const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 const token = (bytes: number): string => randomBytes(bytes).toString('base64url');
 
+/** What a caller presents: the login cookie's token or an API key. */
+export interface Credential {
+  kind: 'cookie' | 'api_key';
+  token: string;
+}
+
+function isPlausible({ kind, token }: Credential): boolean {
+  return token.length > 0 && token.length <= 100 && (kind === 'cookie' || token.startsWith(API_KEY_PREFIX));
+}
+
 export interface AuthServiceOptions {
   users: UsersRepository;
   repository: AuthRepository;
@@ -68,8 +78,22 @@ export class AuthService {
     await this.options.repository.deleteLoginSession(hash);
   }
 
+  /**
+   * Who a cookie or API key belongs to, when that was looked up a moment ago; no I/O.
+   * The hot path (a dashboard's ETag poll) answers from here without a promise.
+   */
+  cachedPrincipal(credential: Credential): Principal | undefined {
+    if (!isPlausible(credential)) return undefined;
+    return this.cache.get(sha256(credential.token), this.now().getTime());
+  }
+
+  /** Who a cookie or API key belongs to, from the cache or the database. */
+  principalFor(credential: Credential): Promise<Principal | null> {
+    return credential.kind === 'cookie' ? this.principalFromCookie(credential.token) : this.principalFromApiKey(credential.token);
+  }
+
   async principalFromCookie(sessionToken: string): Promise<Principal | null> {
-    if (!sessionToken || sessionToken.length > 100) return null;
+    if (!isPlausible({ kind: 'cookie', token: sessionToken })) return null;
     const hash = sha256(sessionToken);
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());
@@ -82,7 +106,7 @@ export class AuthService {
   }
 
   async principalFromApiKey(key: string): Promise<Principal | null> {
-    if (!key.startsWith(API_KEY_PREFIX) || key.length > 100) return null;
+    if (!isPlausible({ kind: 'api_key', token: key })) return null;
     const hash = sha256(key);
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());

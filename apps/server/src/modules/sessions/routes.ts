@@ -61,12 +61,13 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
 
     app.get(`${scope.prefix}/state`, {
       schema: { ...base, summary: 'The session state (ETag from (epoch, rev); answers If-None-Match with 304)', response: { 200: sessionStateSchema, 304: z.undefined(), 404: apiErrorSchema } },
-    }, async (request, reply) => {
+    }, (request, reply) => {
+      // Not async: the dashboard polls this every 10 s from every browser, mostly for a 304.
       const state = visibleState(request, sessions.state(idOf(request)));
       const etag = sessionStateEtag(state);
       reply.header('ETag', etag).header('Cache-Control', 'no-cache');
-      if (matchesEtag(request.headers['if-none-match'], etag)) return reply.status(304).send();
-      return state;
+      if (matchesEtag(request.headers['if-none-match'], etag)) void reply.status(304).send();
+      else void reply.send(state);
     });
 
     app.get(`${scope.prefix}/qr`, {
