@@ -43,9 +43,6 @@ run(`tests (${files.length} files)`, process.execPath, [
   'tsx',
   '--test',
   '--test-reporter=spec',
-  // Baileys leaves a 30 s pre-key timer running after every login; without this each
-  // file would wait it out after its tests are done.
-  '--test-force-exit',
   `--test-concurrency=${process.env.WASLA_TEST_CONCURRENCY ?? 2}`,
   ...files,
 ]);
