@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
-import cookie from '@fastify/cookie';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -10,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { registerErrorHandling } from './http/error-handler.js';
-import { registerSecurityHeaders } from './http/security-headers.js';
+import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
@@ -112,8 +111,6 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   let webAppServed = false;
   registerErrorHandling(http, { notFoundPage: () => (webAppServed ? '404.html' : null) });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
-  // Cookies are read only where they are needed (the auth guard); parsing them on every request costs.
-  await http.register(cookie, { hook: false });
   await http.register(rateLimit, { global: false });
   await http.register(swagger, {
     openapi: {
@@ -123,7 +120,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     },
     transform: jsonSchemaTransform,
   });
-  await http.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  await http.register(async (docs) => {
+    registerDocumentHeaders(docs);
+    await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+  });
   registerAuthGuard(http, auth, config.publicOrigin);
 
   const ws = new WsHub({

@@ -14,7 +14,8 @@ const HSTS = { 'strict-transport-security': 'max-age=31536000; includeSubDomains
 export const DOCUMENT_CSP_BASE =
   "default-src 'self';base-uri 'self';font-src 'self' data:;form-action 'self';frame-ancestors 'none';img-src 'self' data:;object-src 'none';script-src 'self';script-src-attr 'none';style-src 'self' 'unsafe-inline';connect-src 'self'";
 
-const DOCUMENT: Record<string, string> = {
+/** The headers every HTML document gets (the dashboard's pages, the API docs). */
+export const DOCUMENT_HEADERS: Readonly<Record<string, string>> = {
   'content-security-policy': DOCUMENT_CSP_BASE,
   'cross-origin-opener-policy': 'same-origin',
   'x-frame-options': 'DENY',
@@ -24,7 +25,7 @@ const DOCUMENT: Record<string, string> = {
   'x-permitted-cross-domain-policies': 'none',
 };
 
-/** Sets the security headers; HSTS only when the cookie is HTTPS-only (i.e. behind TLS). */
+/** Sets the headers every answer gets; HSTS only when the cookie is HTTPS-only (i.e. behind TLS). */
 export function registerSecurityHeaders(app: FastifyInstance, options: { https: boolean }): void {
   const always = options.https ? { ...ALWAYS, ...HSTS } : ALWAYS;
   // Callback-style hooks: an async hook costs a promise per request on the hottest route.
@@ -32,10 +33,17 @@ export function registerSecurityHeaders(app: FastifyInstance, options: { https: 
     reply.headers(always);
     done();
   });
+}
+
+/**
+ * For a context that serves documents (the API docs): HTML answers get the document
+ * headers. Registered there only, so JSON answers don't pay for the check.
+ */
+export function registerDocumentHeaders(app: FastifyInstance): void {
   app.addHook('onSend', (_request, reply, payload, done) => {
     const type = reply.getHeader('content-type');
     if (typeof type === 'string' && type.startsWith('text/html')) {
-      for (const [name, value] of Object.entries(DOCUMENT)) if (!reply.hasHeader(name)) reply.header(name, value);
+      for (const [name, value] of Object.entries(DOCUMENT_HEADERS)) if (!reply.hasHeader(name)) reply.header(name, value);
     }
     done(null, payload);
   });

@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import fastifyStatic from '@fastify/static';
-import { DOCUMENT_CSP_BASE } from './security-headers.js';
+import { DOCUMENT_CSP_BASE, DOCUMENT_HEADERS } from './security-headers.js';
 
 /**
  * Serves the dashboard's static export (apps/web/out) on the API's port. Next inlines
@@ -21,6 +21,7 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
     setHeaders(reply, filePath) {
       const policy = policies.get(filePath);
       if (policy) {
+        reply.headers(DOCUMENT_HEADERS);
         reply.header('content-security-policy', policy);
         reply.header('cache-control', 'no-cache');
       } else if (filePath.includes(`${path.sep}_next${path.sep}static${path.sep}`)) {

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import cookie from '@fastify/cookie';
 import { z } from 'zod';
 import { apiErrorSchema } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
@@ -25,6 +26,10 @@ export interface AuthRoutesOptions {
 }
 
 export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, { auth, cookieSecure, loginRateLimit }) => {
+  // Only these routes set cookies: registered here, the plugin's onSend hook stays off
+  // every other answer. Reading the cookie is the auth guard's job (no parsing hook).
+  await app.register(cookie, { hook: false });
+
   app.post('/api/auth/login', {
     config: { public: true, rateLimit: { max: loginRateLimit, timeWindow: '1 minute' } },
     schema: {
