@@ -8,19 +8,17 @@ import { InputText } from 'primereact/inputtext';
 import { apiFetch } from '@/lib/api';
 import { useSession } from '@/session';
 import { useI18n } from '@/i18n';
-import { useErrorText } from '@/i18n/errors';
+import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { Me, User } from '@/auth/types';
 
 /** Email and password; on success the account's language applies and the dashboard opens. */
 export function LoginForm() {
   const { t, setLocale } = useI18n();
-  const errorText = useErrorText();
+  const { pending, error, setError, run } = useFormSubmit();
   const router = useRouter();
   const refreshSession = useSession((session) => session.refreshSession);
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
   // Already signed in (another tab, a bookmark): go straight to the dashboard.
   useEffect(() => {
@@ -37,18 +35,14 @@ export function LoginForm() {
       setError(t('login.missing'));
       return;
     }
-    setPending(true);
-    setError(null);
-    try {
+    // Stays disabled after success: the dashboard is opening.
+    await run(async () => {
       const { user } = await apiFetch<{ user: User }>('/api/auth/login', { method: 'POST', body: { email: email.trim(), password } });
       setLocale(user.locale);
       // The session library may have stopped after the login was lost; have it read the state again.
       refreshSession().catch(() => undefined);
       router.replace('/');
-    } catch (caught) {
-      setError(errorText(caught));
-      setPending(false);
-    }
+    }, { keepPending: true });
   };
 
   return (

@@ -7,7 +7,7 @@ import { Dialog } from 'primereact/dialog';
 import { InputText } from 'primereact/inputtext';
 import { apiFetch } from '@/lib/api';
 import { useT } from '@/i18n';
-import { useErrorText } from '@/i18n/errors';
+import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { ApiKey, Role } from '@/auth/types';
 import { RoleSelect } from './RoleSelect';
 
@@ -23,11 +23,9 @@ interface CreateApiKeyDialogProps {
  */
 export function CreateApiKeyDialog({ visible, onHide, onCreated }: CreateApiKeyDialogProps) {
   const t = useT();
-  const errorText = useErrorText();
+  const { pending, error, setError, run } = useFormSubmit();
   const [name, setName] = useState('');
   const [role, setRole] = useState<Role>('operator');
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
   const [secret, setSecret] = useState<string | null>(null);
   const [copied, setCopied] = useState(false);
 
@@ -45,17 +43,11 @@ export function CreateApiKeyDialog({ visible, onHide, onCreated }: CreateApiKeyD
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
+    await run(async () => {
       const created = await apiFetch<{ key: string; apiKey: ApiKey }>('/api/api-keys', { method: 'POST', body: { name, role } });
       setSecret(created.key);
       onCreated(created.apiKey);
-    } catch (caught) {
-      setError(errorText(caught));
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   const copy = async () => {

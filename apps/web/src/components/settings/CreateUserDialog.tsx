@@ -9,7 +9,7 @@ import { SelectButton } from 'primereact/selectbutton';
 import { apiFetch } from '@/lib/api';
 import { isLocale, useI18n } from '@/i18n';
 import type { Locale } from '@/i18n';
-import { useErrorText } from '@/i18n/errors';
+import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { Role, User } from '@/auth/types';
 import { RoleSelect } from './RoleSelect';
 
@@ -27,14 +27,12 @@ interface CreateUserDialogProps {
 /** Admin: a new user with a name, email, first password, role and language. */
 export function CreateUserDialog({ visible, onHide, onCreated }: CreateUserDialogProps) {
   const { t, locale } = useI18n();
-  const errorText = useErrorText();
+  const { pending, error, setError, run } = useFormSubmit();
   const [name, setName] = useState('');
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const [role, setRole] = useState<Role>('operator');
   const [userLocale, setUserLocale] = useState<Locale>(locale);
-  const [pending, setPending] = useState(false);
-  const [error, setError] = useState<string | null>(null);
 
   const reset = () => {
     setName('');
@@ -51,17 +49,11 @@ export function CreateUserDialog({ visible, onHide, onCreated }: CreateUserDialo
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
-    setPending(true);
-    setError(null);
-    try {
+    await run(async () => {
       const user = await apiFetch<User>('/api/users', { method: 'POST', body: { name, email, password, role, locale: userLocale } });
       onCreated(user);
       hide();
-    } catch (caught) {
-      setError(errorText(caught));
-    } finally {
-      setPending(false);
-    }
+    });
   };
 
   return (
