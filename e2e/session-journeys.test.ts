@@ -164,6 +164,42 @@ describe('the dashboard in Chromium', { skip }, () => {
     });
   });
 
+  test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser);
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await page.getByRole('link', { name: 'Settings' }).first().click();
+
+      const addUser = async (email: string) => {
+        await page.getByRole('button', { name: 'Add user' }).click();
+        await page.fill('input[name="name"]', 'Sara Al-Harbi');
+        await page.fill('input[name="email"]', email);
+        await page.fill('input[name="password"]', 'operator password 123');
+        await page.getByRole('button', { name: 'Create user' }).click();
+      };
+      await addUser('sara@wasla.test');
+      await page.getByRole('cell', { name: 'sara@wasla.test' }).waitFor();
+      // The same email again: the dialog stays open and shows the server's reason.
+      await addUser('sara@wasla.test');
+      await page.locator('.p-dialog [role="alert"], .p-dialog .form-error').first().waitFor();
+      assert.match(await page.locator('.p-dialog').innerText(), /already|exists/i);
+      await page.getByRole('button', { name: 'Cancel' }).click();
+
+      await page.getByRole('button', { name: 'Create API key' }).click();
+      await page.fill('input[name="name"]', 'Order system');
+      await page.getByRole('button', { name: 'Create key' }).click();
+      const key = await page.locator('code.secret__value').innerText();
+      assert.match(key, /^wsk_/);
+      const works = await fetch(`${stack.baseUrl}/api/session/state`, { headers: { 'x-api-key': key } });
+      assert.equal(works.status, 200, 'the key shown once is a working key');
+    } finally {
+      await context.close();
+      await stack.close();
+    }
+  });
+
   test('Arabic: the layout is right to left', async () => {
     const stack = await Stack.start({ database: sqlite! });
     const context = await newContext(browser, 'ar');
