@@ -1,6 +1,7 @@
 import { DEFAULT_SESSION_ID } from '@wasla/protocol';
 import { onUnauthenticated } from '../lib/api.js';
 import type { AuthLostReason } from '../lib/api.js';
+import { CampaignProgressBook } from './campaign-progress.js';
 import { SessionConnection } from './connection.js';
 import { browserEnvironment } from './environment.js';
 import type { SessionEnvironment } from './environment.js';
@@ -38,6 +39,8 @@ export function defaultWebSocketUrl(): string {
  */
 export class SessionClient {
   readonly store: SessionStore;
+  /** The newest live progress of each campaign, fed by the store's `campaign_progress` events. */
+  readonly campaigns = new CampaignProgressBook();
   private tabs: SessionTabs | null = null;
   private stopRun: (() => void) | null = null;
   /** Stopped by a lost login rather than by its owner: `refresh()` starts it again. */
@@ -45,6 +48,8 @@ export class SessionClient {
 
   constructor(private readonly options: SessionClientOptions = {}) {
     this.store = new SessionStore(options.sessionId ?? DEFAULT_SESSION_ID);
+    // Both live as long as the client: nothing to remove.
+    this.store.on('campaign_progress', (progress) => this.campaigns.record(progress));
   }
 
   get sessionId(): string {
@@ -67,6 +72,7 @@ export class SessionClient {
       this.stop();
       this.haltedByAuth = true;
       store.reset();
+      this.campaigns.clear();
       store.setHealth({ kind: 'offline', retryAt: null });
       this.options.onAuthLost?.(reason);
     };

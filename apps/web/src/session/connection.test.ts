@@ -6,9 +6,10 @@ import type { AuthLostReason } from '../lib/api.js';
 import { SessionStore } from './store.js';
 import { fakeBrowser } from './testing-browser.js';
 import type { FakeSocket } from './testing-browser.js';
-import { makeState } from './testing.js';
+import { makeMessage, makeProgress, makeState } from './testing.js';
 
-const SEED_SUBSCRIBE = { type: 'subscribe', events: ['session_update', 'qr_code', 'message_status'] };
+// The seed's two events first, then the live events every page shares.
+const SUBSCRIBE = { type: 'subscribe', events: ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] };
 
 function setup(options: { sessionId?: string; random?: () => number } = {}) {
   const browser = fakeBrowser({ random: options.random ?? (() => 0.5) });
@@ -27,12 +28,12 @@ function setup(options: { sessionId?: string; random?: () => number } = {}) {
 }
 
 describe('SessionConnection', () => {
-  test("subscribes with the seed's message on open, and is live", () => {
+  test("subscribes with the seed's message (and the live events) on open, and is live", () => {
     const { socket, health, browser } = setup();
     assert.equal(socket(0).url, 'ws://wasla.test/ws');
     assert.equal(health().kind, 'connecting');
     socket(0).serverOpen();
-    assert.deepEqual(socket(0).sent, [SEED_SUBSCRIBE]);
+    assert.deepEqual(socket(0).sent, [SUBSCRIBE]);
     assert.deepEqual(health(), { kind: 'live', retryAt: null });
     assert.equal(browser.sockets.instances.length, 1);
   });
@@ -40,13 +41,13 @@ describe('SessionConnection', () => {
   test('names the session when it is not the default one', () => {
     const { socket } = setup({ sessionId: 'sales' });
     socket(0).serverOpen();
-    assert.deepEqual(socket(0).sent, [{ ...SEED_SUBSCRIBE, sessionId: 'sales' }]);
+    assert.deepEqual(socket(0).sent, [{ ...SUBSCRIBE, sessionId: 'sales' }]);
   });
 
   test('session_update feeds the store (newer only), message_status is emitted, ping is answered', () => {
     const { socket, store } = setup();
     const statuses: string[] = [];
-    store.onMessageStatus((event) => statuses.push(event.status));
+    store.on('message_status', (event) => statuses.push(event.status));
     socket(0).serverOpen();
     const ready = makeState({ rev: 3, status: 'ready', isReady: true, phoneNumber: '+966501234567' });
     socket(0).serverSend({ type: 'session_update', epoch: 1, rev: 3, data: ready });
@@ -60,6 +61,24 @@ describe('SessionConnection', () => {
     assert.equal(store.getSnapshot().source, 'ws');
     assert.deepEqual(statuses, ['read']);
     assert.deepEqual(socket(0).sent.at(-1), { type: 'pong', t: 42 });
+  });
+
+  test('message_received and campaign_progress are passed on; malformed ones and other sessions\' are not', () => {
+    const { socket, store } = setup();
+    const received: string[] = [];
+    const progress: number[] = [];
+    store.on('message_received', (message) => received.push(message.text));
+    store.on('campaign_progress', (event) => progress.push(event.counts.sent));
+    socket(0).serverOpen();
+    socket(0).serverSend({ type: 'message_received', data: makeMessage({ text: 'STOP' }) });
+    socket(0).serverSend({ type: 'message_received', data: makeMessage({ sessionId: 'sales', text: 'not ours' }) });
+    socket(0).serverSend({ type: 'message_received', data: { text: 'no id' } });
+    socket(0).serverSend({ type: 'campaign_progress', data: makeProgress({ sent: 4 }) });
+    socket(0).serverSend({ type: 'campaign_progress', data: makeProgress({ sent: 5 }, { sessionId: 'sales' }) });
+    socket(0).serverSend({ type: 'campaign_progress', data: { ...makeProgress(), counts: null } });
+    assert.deepEqual(received, ['STOP']);
+    assert.deepEqual(progress, [4]);
+    assert.equal(store.getSnapshot().state, null, 'events never touch the state');
   });
 
   test('35 s of silence: the socket is treated as dead, closed and replaced after a backoff', () => {

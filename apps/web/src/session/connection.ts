@@ -1,5 +1,5 @@
 import { DEFAULT_SESSION_ID, WS_CLOSE, wsServerMessageSchema } from '@wasla/protocol';
-import type { WsClientMessage, WsServerMessage } from '@wasla/protocol';
+import type { WsClientMessage, WsEvent, WsServerMessage } from '@wasla/protocol';
 import type { AuthLostReason } from '../lib/api.js';
 import { Backoff } from './backoff.js';
 import { Cleanup, isPageVisible } from './environment.js';
@@ -10,6 +10,12 @@ import type { SessionStore } from './store.js';
 export const HEARTBEAT_TIMEOUT_MS = 35_000;
 /** A connection that stayed up this long resets the backoff to its first, short wait. */
 export const STABLE_CONNECTION_MS = 10_000;
+
+/**
+ * What the one socket subscribes to: the seed's `session_update` and `qr_code`, then the
+ * live events every page shares (receipts, incoming messages, campaign progress).
+ */
+export const SUBSCRIBED_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] as const satisfies readonly WsEvent[];
 
 const OPEN = 1;
 const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
@@ -28,7 +34,7 @@ export interface SessionConnectionOptions {
 
 /**
  * The session's WebSocket, and the only place that reconnects it (socket.io client's
- * manager): it subscribes, feeds the store, answers the server's pings, notices a dead
+ * manager): it subscribes, feeds the store (states, and the live events it passes on), answers the server's pings, notices a dead
  * socket by its silence, and comes back with jittered backoff, at once when the tab
  * becomes visible or the browser comes back online. `cleanup()` removes everything.
  */
@@ -131,7 +137,7 @@ export class SessionConnection {
     this.everOpened = true;
     this.openedAt = this.options.env.clock.now();
     this.heard();
-    const subscribe: WsClientMessage = { type: 'subscribe', events: ['session_update', 'qr_code', 'message_status'] };
+    const subscribe: WsClientMessage = { type: 'subscribe', events: [...SUBSCRIBED_EVENTS] };
     if (this.options.sessionId !== DEFAULT_SESSION_ID) subscribe.sessionId = this.options.sessionId;
     this.send(subscribe);
     this.options.store.setHealth({ kind: 'live', retryAt: null });
@@ -163,8 +169,15 @@ export class SessionConnection {
       case 'session_update':
         store.apply(message.data, 'ws');
         return;
+      // Other sessions' events can't arrive (subscriptions are per session), but a check costs nothing.
       case 'message_status':
-        if (message.data.sessionId === sessionId) store.emitMessageStatus(message.data);
+        if (message.data.sessionId === sessionId) store.emit('message_status', message.data);
+        return;
+      case 'message_received':
+        if (message.data.sessionId === sessionId) store.emit('message_received', message.data);
+        return;
+      case 'campaign_progress':
+        if (message.data.sessionId === sessionId) store.emit('campaign_progress', message.data);
         return;
       case 'ping':
         return this.send({ type: 'pong', t: message.t });

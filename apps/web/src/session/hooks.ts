@@ -1,8 +1,9 @@
 'use client';
 
 import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import type { MessageStatusEvent } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent } from '@wasla/protocol';
 import type { SessionActions } from './actions.js';
+import type { SessionEventListener, SessionEventType } from './store.js';
 import { memoizeSelector, shallowEqual } from './select.js';
 import type { SessionValue } from './select.js';
 import { SessionContext } from './SessionProvider.js';
@@ -49,15 +50,50 @@ export function useSessionActions(): SessionActions {
   return useSessionContext('useSessionActions').actions;
 }
 
+/** Calls the latest `listener` for every `type` event of the session while the component is mounted. */
+function useSessionEvent<K extends SessionEventType>(hook: string, type: K, listener: SessionEventListener<K>): void {
+  const { client } = useSessionContext(hook);
+  const latest = useRef(listener);
+  useEffect(() => {
+    latest.current = listener;
+  });
+  useEffect(() => client.store.on(type, (event) => latest.current(event)), [client, type]);
+}
+
 /**
  * Calls `listener` for every live delivery update (sent → delivered → read, or
  * failed) of the session's messages, while the component is mounted.
  */
 export function useMessageStatus(listener: (event: MessageStatusEvent) => void): void {
-  const { client } = useSessionContext('useMessageStatus');
-  const latest = useRef(listener);
-  useEffect(() => {
-    latest.current = listener;
-  });
-  useEffect(() => client.store.onMessageStatus((event) => latest.current(event)), [client]);
+  useSessionEvent('useMessageStatus', 'message_status', listener);
+}
+
+/** Calls `listener` for every message someone sends to the linked number, as it arrives. */
+export function useIncomingMessages(listener: (message: Message) => void): void {
+  useSessionEvent('useIncomingMessages', 'message_received', listener);
+}
+
+/**
+ * The newest live progress of one campaign (counts, rate, ETA, what it waits for), or
+ * null until one arrives. Re-renders only when that campaign's progress changes. Lay it
+ * over the fetched campaign with `withProgress`.
+ */
+export function useCampaignProgress(campaignId: string | null): CampaignProgress | null {
+  const { campaigns } = useSessionContext('useCampaignProgress').client;
+  const read = useMemo(() => () => (campaignId ? campaigns.get(campaignId) : null), [campaigns, campaignId]);
+  return useSyncExternalStore(campaigns.subscribe, read, read);
+}
+
+/** The newest live progress of every campaign heard of, by campaign id (for lists). */
+export function useCampaignsProgress(): ReadonlyMap<string, CampaignProgress> {
+  const { campaigns } = useSessionContext('useCampaignsProgress').client;
+  return useSyncExternalStore(campaigns.subscribe, campaigns.getAll, campaigns.getAll);
+}
+
+/**
+ * Calls `listener` for every campaign progress event, as it arrives (e.g. to refresh a
+ * table the event does not carry).
+ */
+export function useCampaignProgressEvents(listener: (progress: CampaignProgress) => void): void {
+  useSessionEvent('useCampaignProgressEvents', 'campaign_progress', listener);
 }

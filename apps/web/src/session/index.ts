@@ -5,11 +5,12 @@
  */
 export { SessionProvider, SessionContext } from './SessionProvider.js';
 export type { SessionProviderProps, SessionContextValue } from './SessionProvider.js';
-export { useSession, useSessionActions, useMessageStatus } from './hooks.js';
+export { useSession, useSessionActions, useMessageStatus, useIncomingMessages, useCampaignProgress, useCampaignsProgress, useCampaignProgressEvents } from './hooks.js';
+export { CampaignProgressBook, withProgress } from './campaign-progress.js';
 export type { SessionValue } from './select.js';
 export { shallowEqual } from './select.js';
 export type { SessionActions } from './actions.js';
-export type { SessionHealth, SessionSnapshot, SessionSource, SessionFetchError } from './store.js';
+export type { SessionHealth, SessionSnapshot, SessionSource, SessionFetchError, SessionEventMap, SessionEventType } from './store.js';
 export { SessionStore } from './store.js';
 export { SessionClient } from './client.js';
 export type { SessionClientOptions } from './client.js';

@@ -5,7 +5,7 @@ import type { AuthLostReason } from '../lib/api.js';
 import { SessionClient } from './client.js';
 import type { FetchSessionState } from './poller.js';
 import { fakeBrowser } from './testing-browser.js';
-import { flush, makeState } from './testing.js';
+import { flush, makeMessage, makeProgress, makeState } from './testing.js';
 
 type Browser = ReturnType<typeof fakeBrowser>;
 
@@ -53,10 +53,17 @@ describe('leader election between tabs', () => {
     assert.equal(second.snapshot().state?.phoneNumber, '+966501234567');
 
     const statuses: string[] = [];
-    second.client.store.onMessageStatus((event) => statuses.push(event.status));
+    const received: string[] = [];
+    second.client.store.on('message_status', (event) => statuses.push(event.status));
+    second.client.store.on('message_received', (message) => received.push(message.text));
     socket.serverSend({ type: 'message_status', data: { id: 'm1', sessionId: 'default', status: 'delivered', error: null, errorCode: null, updatedAt: '2025-01-01T00:00:00.000Z' } });
+    socket.serverSend({ type: 'message_received', data: makeMessage({ text: 'إيقاف' }) });
+    socket.serverSend({ type: 'campaign_progress', data: makeProgress({ sent: 7 }) });
     await flush();
     assert.deepEqual(statuses, ['delivered']);
+    assert.deepEqual(received, ['إيقاف']);
+    assert.equal(second.client.campaigns.get('c1')?.counts.sent, 7, "the follower's campaign progress comes through the leader");
+    assert.equal(first.client.campaigns.get('c1')?.counts.sent, 7);
     assert.equal(second.fetches.length, 0, 'followers never poll on their own');
     first.client.stop();
     second.client.stop();

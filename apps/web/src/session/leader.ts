@@ -31,7 +31,7 @@ export interface SessionTabsOptions {
 /**
  * One WebSocket per browser, not per tab. The tab holding the Web Lock leads: it runs
  * the {@link LeaderDuty} and posts every change over a BroadcastChannel; the others
- * follow, applying what they receive (source 'tab'). The lock request of every follower
+ * follow, applying what they receive (source 'tab') and re-emitting its live events. The lock request of every follower
  * stays queued, so when the leader closes the browser grants it to the next tab, which
  * starts its own connection. Without Web Locks or BroadcastChannel every tab leads.
  */
@@ -146,7 +146,10 @@ export class SessionTabs {
     if (waiting.length > 0) void duty.refresh().then(() => waiting.forEach((settle) => settle()));
     if (!this.channel) return;
     this.cleanupAll.add(store.subscribe(() => this.postSync()));
-    this.cleanupAll.add(store.onMessageStatus((event) => this.post({ type: 'message_status', event })));
+    // Live events are not in the synced snapshot: each one is passed on as it comes.
+    this.cleanupAll.add(store.on('message_status', (event) => this.post({ type: 'message_status', event })));
+    this.cleanupAll.add(store.on('message_received', (event) => this.post({ type: 'message_received', event })));
+    this.cleanupAll.add(store.on('campaign_progress', (event) => this.post({ type: 'campaign_progress', event })));
     this.post({ type: 'leader' });
     this.postSync();
   }
@@ -189,7 +192,13 @@ export class SessionTabs {
         store.setFetchError(message.fetchError);
         return;
       case 'message_status':
-        store.emitMessageStatus(message.event);
+        store.emit('message_status', message.event);
+        return;
+      case 'message_received':
+        store.emit('message_received', message.event);
+        return;
+      case 'campaign_progress':
+        store.emit('campaign_progress', message.event);
         return;
       case 'refreshed':
         this.pendingRefreshes.get(message.requestId)?.();

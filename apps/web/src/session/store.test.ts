@@ -2,7 +2,7 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { MessageStatusEvent } from '@wasla/protocol';
 import { INITIAL_SNAPSHOT, SessionStore, reduceSession } from './store.js';
-import { makeState } from './testing.js';
+import { makeMessage, makeProgress, makeState } from './testing.js';
 
 describe('SessionStore', () => {
   test('starts loading, with no state, connecting', () => {
@@ -85,14 +85,36 @@ describe('SessionStore', () => {
     assert.equal(next.state?.rev, 1);
   });
 
-  test('message status events reach their listeners until they unsubscribe', () => {
+  test('live events reach the listeners of their own type until they unsubscribe', () => {
     const store = new SessionStore('default');
-    const seen: MessageStatusEvent[] = [];
-    const off = store.onMessageStatus((event) => seen.push(event));
+    const statuses: MessageStatusEvent[] = [];
+    const received: string[] = [];
+    const progress: number[] = [];
+    const off = store.on('message_status', (event) => statuses.push(event));
+    store.on('message_received', (message) => received.push(message.text));
+    store.on('campaign_progress', (event) => progress.push(event.counts.sent));
     const event: MessageStatusEvent = { id: 'm1', sessionId: 'default', status: 'delivered', error: null, errorCode: null, updatedAt: '2025-01-01T00:00:00.000Z' };
-    store.emitMessageStatus(event);
+    store.emit('message_status', event);
+    store.emit('message_received', makeMessage({ text: 'hello' }));
+    store.emit('campaign_progress', makeProgress({ sent: 3 }));
     off();
-    store.emitMessageStatus(event);
-    assert.deepEqual(seen, [event]);
+    store.emit('message_status', event);
+    assert.deepEqual(statuses, [event]);
+    assert.deepEqual(received, ['hello']);
+    assert.deepEqual(progress, [3]);
+    assert.equal(store.getSnapshot(), INITIAL_SNAPSHOT, 'events are passed on, never stored');
+  });
+
+  test('a listener that unsubscribes while an event is delivered does not disturb the others', () => {
+    const store = new SessionStore('default');
+    const heard: string[] = [];
+    const offFirst = store.on('message_received', () => {
+      heard.push('first');
+      offFirst();
+    });
+    store.on('message_received', () => heard.push('second'));
+    store.emit('message_received', makeMessage());
+    store.emit('message_received', makeMessage());
+    assert.deepEqual(heard, ['first', 'second', 'second']);
   });
 });

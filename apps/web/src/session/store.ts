@@ -1,5 +1,5 @@
 import { isNewerState } from '@wasla/protocol';
-import type { MessageStatusEvent, SessionState } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SessionState } from '@wasla/protocol';
 
 /** Where a state came from. Every source goes through the same `(epoch, rev)` check. */
 export type SessionSource = 'ws' | 'poll' | 'tab' | 'action';
@@ -80,7 +80,24 @@ export function reduceSession(snapshot: SessionSnapshot, action: SessionAction):
 }
 
 type Listener = () => void;
-type MessageStatusListener = (event: MessageStatusEvent) => void;
+
+/**
+ * What the server pushes besides the session's state. These are events, not state:
+ * the store passes them on to whoever listens and keeps none of them.
+ */
+export interface SessionEventMap {
+  /** A delivery update of a message: sent → delivered → read, or failed. */
+  message_status: MessageStatusEvent;
+  /** A message someone sent to the linked number. */
+  message_received: Message;
+  /** A campaign's live counts, rate, ETA and what it waits for. */
+  campaign_progress: CampaignProgress;
+}
+export type SessionEventType = keyof SessionEventMap;
+export type SessionEventListener<K extends SessionEventType> = (event: SessionEventMap[K]) => void;
+export const SESSION_EVENT_TYPES = ['message_status', 'message_received', 'campaign_progress'] as const satisfies readonly SessionEventType[];
+
+type EventListeners = { [K in SessionEventType]: Set<SessionEventListener<K>> };
 
 /**
  * The browser's one copy of a session's state (TanStack Query's framework-free core):
@@ -90,7 +107,7 @@ type MessageStatusListener = (event: MessageStatusEvent) => void;
 export class SessionStore {
   private snapshot: SessionSnapshot = INITIAL_SNAPSHOT;
   private readonly listeners = new Set<Listener>();
-  private readonly messageStatusListeners = new Set<MessageStatusListener>();
+  private readonly eventListeners: EventListeners = { message_status: new Set(), message_received: new Set(), campaign_progress: new Set() };
 
   constructor(readonly sessionId: string) {}
 
@@ -140,15 +157,18 @@ export class SessionStore {
     return true;
   }
 
-  /** Live delivery updates of this session's messages (not stored: they are events). */
-  onMessageStatus(listener: MessageStatusListener): () => void {
-    this.messageStatusListeners.add(listener);
+  /** Calls `listener` for every `type` event of this session until the returned function is called. */
+  on<K extends SessionEventType>(type: K, listener: SessionEventListener<K>): () => void {
+    const listeners: Set<SessionEventListener<K>> = this.eventListeners[type];
+    listeners.add(listener);
     return () => {
-      this.messageStatusListeners.delete(listener);
+      listeners.delete(listener);
     };
   }
 
-  emitMessageStatus(event: MessageStatusEvent): void {
-    for (const listener of [...this.messageStatusListeners]) listener(event);
+  /** Passes a live event to its listeners (from the WebSocket, or from the leading tab). */
+  emit<K extends SessionEventType>(type: K, event: SessionEventMap[K]): void {
+    const listeners: Set<SessionEventListener<K>> = this.eventListeners[type];
+    for (const listener of [...listeners]) listener(event);
   }
 }

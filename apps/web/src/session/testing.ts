@@ -3,7 +3,7 @@
  * hand, and event targets that count their listeners. The fake browser (sockets,
  * channel, locks) is in testing-browser.ts.
  */
-import type { SessionState } from '@wasla/protocol';
+import type { CampaignProgress, Message, RecipientCounts, SessionState } from '@wasla/protocol';
 import type { Clock, EventTargetLike } from './environment.js';
 
 /** Lets queued microtasks and channel deliveries run. */
@@ -27,6 +27,40 @@ export function makeState(overrides: Partial<SessionState> = {}): SessionState {
     error: null,
     errorCode: null,
     nextRetryAt: null,
+    ...overrides,
+  };
+}
+
+/** An incoming message of the default session, unless overridden. */
+export function makeMessage(overrides: Partial<Message> = {}): Message {
+  return {
+    id: 'in-1',
+    sessionId: 'default',
+    direction: 'in',
+    peer: '+966551234567',
+    text: 'Hello',
+    status: 'read',
+    error: null,
+    errorCode: null,
+    createdAt: '2025-01-01T00:00:00.000Z',
+    updatedAt: '2025-01-01T00:00:00.000Z',
+    ...overrides,
+  };
+}
+
+/** Live progress of campaign `c1` (10 recipients, running), with `counts` and `overrides` applied. */
+export function makeProgress(counts: Partial<RecipientCounts> = {}, overrides: Partial<CampaignProgress> = {}): CampaignProgress {
+  const sent = counts.sent ?? 0;
+  return {
+    campaignId: 'c1',
+    sessionId: 'default',
+    status: 'running',
+    pause: null,
+    waiting: null,
+    counts: { total: 10, pending: 10 - sent, sent, delivered: 0, read: 0, failed: 0, skipped: 0, unknown: 0, ...counts },
+    ratePerMinute: 4,
+    etaSeconds: 60,
+    at: '2025-01-01T00:00:00.000Z',
     ...overrides,
   };
 }
