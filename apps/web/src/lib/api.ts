@@ -10,19 +10,23 @@ export class ApiError extends Error {
   readonly code: string;
   readonly status: number;
   readonly requestId: string | null;
+  /** What the server added to explain the error (e.g. `{ line }` of a file that failed). */
+  readonly details: unknown;
 
-  constructor(code: string, message: string, status: number, requestId: string | null = null) {
+  constructor(code: string, message: string, status: number, requestId: string | null = null, details: unknown = undefined) {
     super(message);
     this.code = code;
     this.status = status;
     this.requestId = requestId;
+    this.details = details;
   }
 }
 
-/** Options for {@link apiFetch}. `body` is sent as JSON. */
+/** Options for {@link apiFetch}. `body` is sent as JSON; `upload` as it is, e.g. a CSV file. */
 export interface ApiFetchOptions {
   method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   body?: unknown;
+  upload?: { data: Blob | string; contentType: string };
   signal?: AbortSignal;
   headers?: Record<string, string>;
 }
@@ -69,6 +73,8 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions & { eta
   const conditional = options.etag !== undefined;
   const headers: Record<string, string> = { accept: 'application/json', ...options.headers };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
+  // The server reads the type we name, not the file's own (a .csv is often application/vnd.ms-excel).
+  if (options.upload) headers['content-type'] = options.upload.contentType;
   if (options.etag) headers['if-none-match'] = options.etag;
 
   let response: Response;
@@ -80,6 +86,7 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions & { eta
       // The browser's HTTP cache must not answer for us: the ETag round trip is the cache.
       cache: 'no-store',
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
+      ...(options.upload ? { body: options.upload.data } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
@@ -113,7 +120,7 @@ async function errorFrom(response: Response): Promise<ApiError> {
   }
   const parsed = apiErrorSchema.safeParse(body);
   const error = parsed.success
-    ? new ApiError(parsed.data.error.code, parsed.data.error.message, response.status, parsed.data.error.requestId ?? null)
+    ? new ApiError(parsed.data.error.code, parsed.data.error.message, response.status, parsed.data.error.requestId ?? null, parsed.data.error.details)
     : new ApiError(`http_${response.status}`, `The server answered ${response.status}${response.statusText ? ` ${response.statusText}` : ''}.`, response.status);
   if (response.status === 401 && error.code !== 'invalid_credentials') {
     for (const listener of [...unauthenticatedListeners]) listener(error);

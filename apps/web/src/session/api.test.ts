@@ -45,6 +45,22 @@ describe('apiFetch', () => {
     });
   });
 
+  test('an upload is sent as it is, with the content type named; error details come back', async () => {
+    const fetchMock = mock.method(globalThis, 'fetch', async () =>
+      answer(400, { error: { code: 'invalid_csv', message: 'Line 3 has an unclosed quote.', details: { line: 3 } } }),
+    );
+    const csv = new Blob(['phone,name\n0551234567,Sara\n'], { type: 'application/vnd.ms-excel' });
+    await assert.rejects(apiFetch('/api/campaigns/c1/recipients', { method: 'POST', upload: { data: csv, contentType: 'text/csv' } }), (error: unknown) => {
+      assert.ok(error instanceof ApiError);
+      assert.equal(error.code, 'invalid_csv');
+      assert.deepEqual(error.details, { line: 3 });
+      return true;
+    });
+    const init = fetchMock.mock.calls[0]!.arguments[1] as RequestInit;
+    assert.equal(init.body, csv);
+    assert.equal((init.headers as Record<string, string>)['content-type'], 'text/csv');
+  });
+
   test("a network failure is code 'network'; an HTML error page still gives a clear error", async () => {
     mock.method(globalThis, 'fetch', async () => {
       throw new TypeError('fetch failed');
