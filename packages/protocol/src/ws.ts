@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { sessionStateSchema, qrPayloadSchema } from './session.js';
-import { messageStatusEventSchema } from './messages.js';
+import { messageSchema, messageStatusEventSchema } from './messages.js';
+import { campaignProgressSchema } from './campaigns.js';
 
 /** Events a client may subscribe to on `/ws`. */
-export const WS_EVENTS = ['session_update', 'qr_code', 'message_status', 'campaign_progress'] as const;
+export const WS_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] as const;
 export const wsEventSchema = z.enum(WS_EVENTS);
 export type WsEvent = z.infer<typeof wsEventSchema>;
 
@@ -34,6 +35,9 @@ export const wsQrCodeSchema = z.object({
   data: qrPayloadSchema,
 });
 export const wsMessageStatusSchema = z.object({ type: z.literal('message_status'), data: messageStatusEventSchema });
+/** A message someone sent to the linked number. */
+export const wsMessageReceivedSchema = z.object({ type: z.literal('message_received'), data: messageSchema });
+export const wsCampaignProgressSchema = z.object({ type: z.literal('campaign_progress'), data: campaignProgressSchema });
 export const wsPingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 export const wsPongSchema = z.object({ type: z.literal('pong'), t: z.number().optional() });
 export const wsErrorSchema = z.object({
@@ -44,6 +48,8 @@ export const wsServerMessageSchema = z.discriminatedUnion('type', [
   wsSessionUpdateSchema,
   wsQrCodeSchema,
   wsMessageStatusSchema,
+  wsMessageReceivedSchema,
+  wsCampaignProgressSchema,
   wsPingSchema,
   wsPongSchema,
   wsErrorSchema,
