@@ -7,6 +7,7 @@ import { httpBench } from './http.js';
 import { formatPropagation, propagationBench } from './web-propagation.js';
 import { economyBench, formatEconomy } from './web-economy.js';
 import { formatJsShipped, jsShippedBench } from './web-js.js';
+import { csvImportBench, formatCsvImport } from './csv-import.js';
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -49,3 +50,4 @@ if (want('http')) {
 if (want('propagation')) process.stdout.write(`\n${formatPropagation(await propagationBench())}\n`);
 if (want('economy')) process.stdout.write(`\n${formatEconomy(await economyBench())}\n`);
 if (want('js')) process.stdout.write(`\n${formatJsShipped(await jsShippedBench())}\n`);
+if (want('csv')) process.stdout.write(`\n${formatCsvImport(await csvImportBench())}\n`);
