@@ -9,10 +9,12 @@ import makeWASocket, {
 import type { WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { loadAuthState } from './auth-state.js';
+import { quietLibsignal } from './quiet-libsignal.js';
 import type { DatabaseAuthState } from './auth-state.js';
 import type {
   ConnectionClose,
   ConnectionListener,
+  InboundMessage,
   ReceiptUpdate,
   WhatsAppAuthRepository,
   WhatsAppConnection,
@@ -71,6 +73,25 @@ export function toReceiptUpdatesFromUpsert(messages: WAMessage[]): ReceiptUpdate
   );
 }
 
+/**
+ * Texts other people sent us, from a `messages.upsert` of type `notify` (new messages;
+ * `append` is history). Groups, broadcasts and non-text messages are left out. A sender
+ * addressed by LID is read from its phone-number alternative when WhatsApp gives one.
+ */
+export function toInboundMessages(messages: WAMessage[]): InboundMessage[] {
+  const result: InboundMessage[] = [];
+  for (const message of messages) {
+    const { key } = message;
+    if (key.fromMe || !key.id) continue;
+    const from = phoneFromJid(key.remoteJid ?? undefined) ?? phoneFromJid(key.remoteJidAlt ?? undefined);
+    const text = message.message?.conversation ?? message.message?.extendedTextMessage?.text ?? null;
+    if (!from || text == null || text.length === 0) continue;
+    const seconds = Number(message.messageTimestamp ?? 0);
+    result.push({ id: key.id, from, text, at: seconds > 0 ? new Date(seconds * 1000) : new Date() });
+  }
+  return result;
+}
+
 /** '966501234567:3@s.whatsapp.net' → '+966501234567'. */
 export function phoneFromJid(jid: string | undefined): string | null {
   const decoded = jidDecode(jid);
@@ -86,6 +107,7 @@ function closeReason(error: unknown): ConnectionClose {
 }
 
 export function createBaileysProvider(options: BaileysProviderOptions): WhatsAppProvider {
+  quietLibsignal();
   if (options.certPublicKey) {
     // Baileys reads this object when it checks the server's certificate chain.
     WA_CERT_DETAILS.PUBLIC_KEY = Buffer.from(options.certPublicKey, 'base64');
@@ -165,7 +187,12 @@ class BaileysConnection implements WhatsAppConnection {
       if (update.connection === 'close') this.reportClosed(closeReason(update.lastDisconnect?.error));
     });
     socket.ev.on('messages.update', (updates) => this.emitReceipts(toReceiptUpdates(updates)));
-    socket.ev.on('messages.upsert', ({ messages }) => this.emitReceipts(toReceiptUpdatesFromUpsert(messages)));
+    socket.ev.on('messages.upsert', ({ messages, type }) => {
+      this.emitReceipts(toReceiptUpdatesFromUpsert(messages));
+      if (type !== 'notify') return;
+      const inbound = toInboundMessages(messages);
+      if (inbound.length > 0) this.listener.inbound(inbound);
+    });
   }
 
   private emitReceipts(receipts: ReceiptUpdate[]): void {

@@ -17,6 +17,17 @@ export interface ReceiptUpdate {
   errorCode: string | null;
 }
 
+/** A text someone sent to the linked number. */
+export interface InboundMessage {
+  /** WhatsApp's message id. */
+  id: string;
+  /** The sender, E.164. */
+  from: string;
+  text: string;
+  /** When the sender sent it. */
+  at: Date;
+}
+
 /** Events of one connection. After `closed` no other event of that connection arrives. */
 export interface ConnectionListener {
   connecting(): void;
@@ -24,6 +35,8 @@ export interface ConnectionListener {
   open(info: { phoneNumber: string | null }): void;
   closed(reason: ConnectionClose): void;
   receipts(updates: ReceiptUpdate[]): void;
+  /** Texts from other people (not our own messages, not groups or status updates). */
+  inbound(messages: InboundMessage[]): void;
 }
 
 /** One live WhatsApp connection (one Baileys socket). Never reused after it closes. */

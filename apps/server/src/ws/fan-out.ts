@@ -1,4 +1,4 @@
-import type { MessageStatusEvent, SessionState, WsEvent } from '@wasla/protocol';
+import type { SessionState, WsEvent } from '@wasla/protocol';
 import type { WsClient } from './client.js';
 
 type Deliver = (client: WsClient, frame: string) => void;
@@ -70,10 +70,11 @@ export class FanOut {
     }
   }
 
-  publishMessageStatus(event: MessageStatusEvent, deliver: Deliver): void {
-    const audience = this.bySession.get(event.sessionId)?.get('message_status');
+  /** Sends `{type, data}` to the clients subscribed to `type` for the session; one frame for all. */
+  publishEvent(sessionId: string, type: Exclude<WsEvent, 'session_update' | 'qr_code'>, data: unknown, deliver: Deliver): void {
+    const audience = this.bySession.get(sessionId)?.get(type);
     if (!audience?.size) return;
-    const frame = JSON.stringify({ type: 'message_status', data: event });
+    const frame = JSON.stringify({ type, data });
     for (const client of audience) deliver(client, frame);
   }
 

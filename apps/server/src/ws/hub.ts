@@ -10,7 +10,7 @@ import {
   wsClientMessageSchema,
   DEFAULT_SESSION_ID,
 } from '@wasla/protocol';
-import type { MessageStatusEvent, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
 import type { Principal } from '../modules/auth/principal.js';
 import type { EventBus } from '../modules/sessions/events.js';
 import type { SessionService } from '../modules/sessions/service.js';
@@ -52,6 +52,8 @@ export class WsHub {
     this.heartbeat.unref();
     options.bus.on('session_update', this.onSessionUpdate);
     options.bus.on('message_status', this.onMessageStatus);
+    options.bus.on('message_received', this.onMessageReceived);
+    options.bus.on('campaign_progress', this.onCampaignProgress);
   }
 
   get size(): number {
@@ -160,8 +162,18 @@ export class WsHub {
   };
 
   private readonly onMessageStatus = (event: MessageStatusEvent): void => {
-    this.fanOut.publishMessageStatus(event, (client, frame) => this.send(client, frame));
+    this.fanOut.publishEvent(event.sessionId, 'message_status', event, this.deliver);
   };
+
+  private readonly onMessageReceived = (message: Message): void => {
+    this.fanOut.publishEvent(message.sessionId, 'message_received', message, this.deliver);
+  };
+
+  private readonly onCampaignProgress = (progress: CampaignProgress): void => {
+    this.fanOut.publishEvent(progress.sessionId, 'campaign_progress', progress, this.deliver);
+  };
+
+  private readonly deliver = (client: WsClient, frame: string): void => this.send(client, frame);
 
   private send(client: WsClient, frame: string): void {
     const ws = client.socket;
@@ -198,6 +210,8 @@ export class WsHub {
     clearInterval(this.heartbeat);
     this.options.bus.off('session_update', this.onSessionUpdate);
     this.options.bus.off('message_status', this.onMessageStatus);
+    this.options.bus.off('message_received', this.onMessageReceived);
+    this.options.bus.off('campaign_progress', this.onCampaignProgress);
     const closed = [...this.clients].map(
       (client) =>
         new Promise<void>((resolve) => {

@@ -1,7 +1,10 @@
 import type { Logger } from 'pino';
 import type { Message, MessageStatus, MessageStatusEvent } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import type { ReceiptUpdate } from '../../whatsapp/provider.js';
+import { DuplicateError } from '../../storage/errors.js';
+import type { InboundMessage, ReceiptUpdate } from '../../whatsapp/provider.js';
+import { isOptOutReply } from '../suppressions/opt-out.js';
+import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
 import { normalizePhone } from './phone.js';
@@ -9,6 +12,7 @@ import type { MessagesRepository } from './repository.js';
 
 export interface MessageServiceOptions {
   repository: MessagesRepository;
+  suppressions: SuppressionsRepository;
   sessions: SessionService;
   bus: EventBus;
   logger: Logger;
@@ -32,6 +36,9 @@ export class MessageService {
     const phone = normalizePhone(to, this.options.defaultCountry);
     const connection = this.options.sessions.readyConnection(sessionId);
     if (text.trim().length === 0) throw new AppError('validation_failed', 'The message text is empty.');
+    if (await this.options.suppressions.has(phone.e164)) {
+      throw new AppError('opted_out', 'This number opted out of messages (it replied STOP). Remove it from the opt-out list in Settings to message it again.');
+    }
     const now = this.now();
     const message = await this.options.repository.insert({
       id: this.options.sessions.newMessageId(),
@@ -64,6 +71,40 @@ export class MessageService {
     return message;
   }
 
+  /**
+   * Stores texts people sent to the linked number and publishes them. An opt-out reply
+   * puts its sender on the suppression list. WhatsApp may deliver a message again
+   * after a reconnect; a repeat is ignored.
+   */
+  async recordInbound(sessionId: string, inbound: InboundMessage[]): Promise<void> {
+    for (const received of inbound) {
+      const at = received.at.toISOString();
+      let message: Message;
+      try {
+        message = await this.options.repository.insert({
+          id: received.id,
+          sessionId,
+          direction: 'in',
+          peer: received.from,
+          text: received.text,
+          status: 'delivered',
+          error: null,
+          errorCode: null,
+          createdAt: at,
+          updatedAt: at,
+        });
+      } catch (error) {
+        if (error instanceof DuplicateError) continue;
+        throw error;
+      }
+      this.options.bus.emit('message_received', message);
+      if (isOptOutReply(received.text)) {
+        const added = await this.options.suppressions.add({ phone: received.from, source: 'reply', messageId: received.id, createdAt: this.now() });
+        if (added) this.options.logger.info({ sessionId, messageId: received.id }, 'a number opted out');
+      }
+    }
+  }
+
   /** Applies WhatsApp receipts; a status only ever moves forward. */
   async applyReceipts(sessionId: string, updates: ReceiptUpdate[]): Promise<void> {
     for (const update of updates) {
@@ -73,7 +114,7 @@ export class MessageService {
     }
   }
 
-  private async setStatus(sessionId: string, id: string, status: MessageStatus, error: string | null, errorCode: string | null): Promise<void> {
+  async setStatus(sessionId: string, id: string, status: MessageStatus, error: string | null, errorCode: string | null): Promise<void> {
     const updated = await this.options.repository.updateStatus(id, { status, error, errorCode, updatedAt: this.now() });
     if (!updated) return;
     const event: MessageStatusEvent = { id, sessionId, status: updated.status, error: updated.error, errorCode: updated.errorCode, updatedAt: updated.updatedAt };

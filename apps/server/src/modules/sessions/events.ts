@@ -1,11 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { MessageStatusEvent, SessionState, SessionTransition } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SessionState, SessionTransition } from '@wasla/protocol';
 
 /** What the server publishes to its subscribers (the WebSocket hub, metrics, later Redis). */
 export interface ServerEvents {
   session_update: [SessionState];
   session_transition: [SessionTransition];
   message_status: [MessageStatusEvent];
+  message_received: [Message];
+  campaign_progress: [CampaignProgress];
 }
 
 /** A typed in-process event bus, created once per app in `buildApp`. */
