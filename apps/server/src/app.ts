@@ -24,6 +24,11 @@ import { sessionRoutes } from './modules/sessions/routes.js';
 import { MessagesRepository } from './modules/messages/repository.js';
 import { MessageService } from './modules/messages/service.js';
 import { messageRoutes } from './modules/messages/routes.js';
+import { CampaignsRepository } from './modules/campaigns/repository.js';
+import { CampaignService } from './modules/campaigns/service.js';
+import { campaignRoutes } from './modules/campaigns/routes.js';
+import { SuppressionsRepository } from './modules/suppressions/repository.js';
+import { suppressionRoutes } from './modules/suppressions/routes.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { AuthRepository } from './modules/auth/repository.js';
 import { AuthService } from './modules/auth/service.js';
@@ -40,6 +45,8 @@ export interface AppDeps {
   whatsapp?: (input: { repository: WhatsAppAuthRepository; logger: Logger }) => WhatsAppProvider;
   /** Server heartbeat interval for `/ws` (tests shorten it). */
   wsHeartbeatMs?: number;
+  /** How long the outbox waits for WhatsApp's ack of a campaign message (tests shorten it). */
+  outboxAckTimeoutMs?: number;
 }
 
 export interface WaslaApp {
@@ -47,6 +54,7 @@ export interface WaslaApp {
   sessions: SessionService;
   auth: AuthService;
   messages: MessageService;
+  campaigns: CampaignService;
   bus: EventBus;
   storage: Storage;
   ws: WsHub;
@@ -79,6 +87,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
 
   const sessionsRepository = new SessionsRepository(storage.db);
   let messages: MessageService | null = null;
+  let campaigns: CampaignService | null = null;
   const sessions = new SessionService({
     provider,
     repository: sessionsRepository,
@@ -87,10 +96,26 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     backoff: config.whatsapp.backoff,
     epoch,
     onReceipts: (sessionId, updates) => {
+      campaigns?.receipts(sessionId, updates);
       messages?.applyReceipts(sessionId, updates).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply receipts'));
     },
+    onInbound: (sessionId, inbound) => {
+      messages?.recordInbound(sessionId, inbound).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not record incoming messages'));
+    },
   });
-  messages = new MessageService({ repository: new MessagesRepository(storage.db), sessions, bus, logger, defaultCountry: config.defaultCountry });
+  const suppressions = new SuppressionsRepository(storage.db);
+  messages = new MessageService({ repository: new MessagesRepository(storage.db), suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
+  const campaignsRepository = new CampaignsRepository(storage.db);
+  campaigns = new CampaignService({
+    repository: campaignsRepository,
+    suppressions,
+    sessions,
+    messages,
+    bus,
+    logger,
+    defaultCountry: config.defaultCountry,
+    ...(deps.outboxAckTimeoutMs ? { ackTimeoutMs: deps.outboxAckTimeoutMs } : {}),
+  });
   const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger });
   await auth.ensureInitialAdmin(config.initialAdmin);
 
@@ -145,9 +170,12 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
+  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository });
+  await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
   webAppServed = await registerWebApp(http, config.webDir);
   if (!webAppServed) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
   await sessions.boot(false);
+  await campaigns.boot();
 
   let closed = false;
   return {
@@ -155,6 +183,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     sessions,
     auth,
     messages,
+    campaigns,
     bus,
     storage,
     ws,
@@ -169,6 +198,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       if (closed) return;
       closed = true;
       await ws.close();
+      await campaigns.close();
       await sessions.shutdown();
       await http.close();
       await storage.close();

@@ -105,9 +105,9 @@ describe('openStorage on SQLite', () => {
     const logged: string[] = [];
     const logger = { debug() {}, warn() {}, error() {}, info: (details: object) => logged.push(String((details as { migration?: string }).migration)) };
     await (await openStorage({ dataDir, logger })).close();
-    assert.deepEqual(logged, ['0001_initial']);
+    assert.deepEqual(logged, ['0001_initial', '0002_campaigns']);
     await (await openStorage({ dataDir, logger })).close();
-    assert.deepEqual(logged, ['0001_initial']);
+    assert.deepEqual(logged, ['0001_initial', '0002_campaigns']);
   });
 
   it('names the failed migration and rolls it back entirely', async () => {

@@ -1,4 +1,4 @@
-import type { MessageStatus, SessionStatus } from '@wasla/protocol';
+import type { CampaignPauseCode, CampaignStatus, MessageStatus, RecipientStatus, SessionStatus } from '@wasla/protocol';
 
 /*
  * The database as Kysely sees it. Column types are chosen so one schema works on both
@@ -102,6 +102,55 @@ export interface SessionTransitionsTable {
   at: IsoTimestamp;
 }
 
+export interface CampaignsTable {
+  id: string;
+  session_id: string;
+  name: string;
+  template: string;
+  status: CampaignStatus;
+  /** `CampaignLimits` as JSON. */
+  limits: string;
+  scheduled_at: IsoTimestamp | null;
+  pause_code: CampaignPauseCode | null;
+  pause_reason: string | null;
+  paused_at: IsoTimestamp | null;
+  created_by: string | null;
+  created_at: IsoTimestamp;
+  updated_at: IsoTimestamp;
+  started_at: IsoTimestamp | null;
+  finished_at: IsoTimestamp | null;
+}
+
+/** `sending`: claimed by the outbox and being handed to WhatsApp; never seen by clients. */
+export type StoredRecipientStatus = RecipientStatus | 'sending';
+
+export interface CampaignRecipientsTable {
+  campaign_id: string;
+  seq: number;
+  phone: string;
+  name: string | null;
+  /** `Record<string, string>` as JSON. */
+  variables: string;
+  line: number | null;
+  status: StoredRecipientStatus;
+  reason: string | null;
+  error: string | null;
+  /** 1 once the number was checked on WhatsApp (0 or 1: both databases store it alike). */
+  checked: number;
+  message_id: string | null;
+  sent_at: IsoTimestamp | null;
+  updated_at: IsoTimestamp;
+}
+
+export interface SuppressionsTable {
+  /** E.164. */
+  phone: string;
+  source: 'reply' | 'manual';
+  /** The incoming message that opted out, for `reply`. */
+  message_id: string | null;
+  created_at: IsoTimestamp;
+}
+
 /** Every table Wasla stores, keyed by table name. */
 export interface Database {
   users: UsersTable;
@@ -112,4 +161,7 @@ export interface Database {
   wa_keys: WaKeysTable;
   messages: MessagesTable;
   session_transitions: SessionTransitionsTable;
+  campaigns: CampaignsTable;
+  campaign_recipients: CampaignRecipientsTable;
+  suppressions: SuppressionsTable;
 }

@@ -1,5 +1,6 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial.js';
+import { campaigns } from './0002_campaigns.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -8,4 +9,5 @@ import { initial } from './0001_initial.js';
  */
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
+  '0002_campaigns': campaigns,
 });

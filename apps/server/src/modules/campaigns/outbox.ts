@@ -1,0 +1,294 @@
+import type { Logger } from 'pino';
+import type { CampaignWaitCode } from '@wasla/protocol';
+import type { ReceiptUpdate } from '../../whatsapp/provider.js';
+import type { MessageService } from '../messages/service.js';
+import type { SessionService } from '../sessions/service.js';
+import type { SuppressionsRepository } from '../suppressions/repository.js';
+import { DAY_MS, HOUR_MS, nextSlot, pickGap } from './pacing.js';
+import type { CampaignRecord, CampaignsRepository, OutboxRecipient } from './repository.js';
+import { renderTemplate } from './template.js';
+
+/** What the outbox tells the campaign service. */
+export interface OutboxHost {
+  /** Recipients of the campaign changed; publish progress (throttled by the host). */
+  progress(campaignId: string): void;
+  /** A message went out for the campaign (for the rate). */
+  sent(campaignId: string, at: Date): void;
+  waiting(campaignId: string, wait: { code: CampaignWaitCode; until: Date | null } | null): void;
+  /** No recipient is left to send to. */
+  finished(campaignId: string): Promise<void>;
+  /** WhatsApp restricted the account: pause every running campaign of the session. */
+  restricted(sessionId: string, reason: string): Promise<void>;
+}
+
+export interface OutboxOptions {
+  sessionId: string;
+  repository: CampaignsRepository;
+  suppressions: SuppressionsRepository;
+  sessions: SessionService;
+  messages: MessageService;
+  host: OutboxHost;
+  logger: Logger;
+  /** How long to wait for WhatsApp's ack of a message before sending the next (default 20 s). */
+  ackTimeoutMs?: number;
+  now?: () => Date;
+  random?: () => number;
+}
+
+/** Numbers checked on WhatsApp per query, ahead of sending. */
+const CHECK_BATCH = 50;
+/** After an unexpected error (the database away, say), try again after this long. */
+const ERROR_PAUSE_MS = 5_000;
+const DEFAULT_ACK_TIMEOUT_MS = 20_000;
+/** WhatsApp's ack error when it restricts an account from starting chats. */
+const RESTRICTED_ACK_CODES = new Set(['463']);
+const RESTRICTED_REASON = 'WhatsApp restricted this account from messaging (error 463), so sending stopped. Wait a day or more before resuming.';
+// setTimeout's largest delay; longer waits are re-checked when it fires.
+const MAX_TIMER_MS = 2_147_483_647;
+
+type Step = { next: 'now' } | { next: 'sleep'; until: Date | null };
+const NOW: Step = { next: 'now' };
+const SLEEP: Step = { next: 'sleep', until: null };
+
+interface AckWaiter {
+  messageId: string;
+  resolve(receipt: ReceiptUpdate | null): void;
+}
+
+/**
+ * One WhatsApp session's outbox: it sends the session's running campaigns one
+ * message at a time, oldest campaign first, under each campaign's limits. Everything
+ * it needs to resume lives in the database; a message is claimed (stored with its id)
+ * before it is handed to WhatsApp, so a crash can leave it `unknown` but never sends it
+ * twice. After each message it waits for WhatsApp's ack, so an ack that says the
+ * account is restricted stops the next message.
+ */
+export class SessionOutbox {
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private pendingWake = false;
+  private loop: Promise<void> | null = null;
+  private ack: AckWaiter | null = null;
+  private lastSentAt: Date | null = null;
+  private gapMs = 0;
+  private historyLoaded = false;
+  /** Set when an ack said the account is restricted; cleared when a person resumes. */
+  private restrictedSince: Date | null = null;
+  private readonly logger: Logger;
+
+  constructor(private readonly options: OutboxOptions) {
+    this.logger = options.logger.child({ sessionId: options.sessionId, module: 'outbox' });
+  }
+
+  get sessionId(): string {
+    return this.options.sessionId;
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  start(): void {
+    this.loop ??= this.run();
+  }
+
+  /** Look at the database again now (a campaign started, the session became ready…). */
+  wake(): void {
+    this.pendingWake = true;
+    this.wakeUp?.();
+    // A session that stopped being ready can't deliver the awaited ack.
+    if (this.ack && !this.sessionReady()) this.ack.resolve(null);
+  }
+
+  /** Lets sending go on after a person resumed a campaign paused for a restriction. */
+  clearRestriction(): void {
+    this.restrictedSince = null;
+    this.wake();
+  }
+
+  /** Receipts of the session's messages: the awaited ack, and restrictions. */
+  receipts(updates: ReceiptUpdate[]): void {
+    for (const update of updates) {
+      if (update.status === 'failed' && update.errorCode && RESTRICTED_ACK_CODES.has(update.errorCode) && !this.restrictedSince) {
+        this.restrictedSince = this.now();
+        this.options.host.restricted(this.sessionId, RESTRICTED_REASON).catch((error: unknown) => this.logger.error({ err: error }, 'could not pause the campaigns'));
+      }
+      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wake();
+    this.ack?.resolve(null);
+    await this.loop;
+  }
+
+  private sessionReady(): boolean {
+    return this.options.sessions.has(this.sessionId) && this.options.sessions.state(this.sessionId).status === 'ready';
+  }
+
+  private async run(): Promise<void> {
+    while (!this.stopped) {
+      this.pendingWake = false;
+      let step: Step;
+      try {
+        step = await this.step();
+      } catch (error) {
+        this.logger.error({ err: error }, 'the outbox failed a step; trying again shortly');
+        step = { next: 'sleep', until: new Date(this.now().getTime() + ERROR_PAUSE_MS) };
+      }
+      if (step.next === 'sleep' && !this.stopped && !this.pendingWake) await this.sleep(step.until);
+    }
+  }
+
+  private sleep(until: Date | null): Promise<void> {
+    return new Promise((resolve) => {
+      let timer: NodeJS.Timeout | null = null;
+      this.wakeUp = () => {
+        if (timer) clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+      if (until) {
+        timer = setTimeout(() => this.wakeUp?.(), Math.min(Math.max(0, until.getTime() - this.now().getTime()), MAX_TIMER_MS));
+        timer.unref();
+      }
+    });
+  }
+
+  private async step(): Promise<Step> {
+    if (this.restrictedSince || !this.sessionReady()) return SLEEP;
+    const { repository, host } = this.options;
+    const [campaign] = await repository.bySessionAndStatus(this.sessionId, ['running']);
+    if (!campaign) return SLEEP;
+
+    const batch = await repository.nextPending(campaign.id, CHECK_BATCH);
+    if (batch.length === 0) {
+      host.waiting(campaign.id, null);
+      await host.finished(campaign.id);
+      return NOW;
+    }
+    if (await this.screen(campaign, batch)) return NOW;
+    const [recipient] = batch;
+    if (!recipient) return NOW;
+
+    const wait = await this.pace(campaign);
+    host.waiting(campaign.id, wait);
+    if (wait) return { next: 'sleep', until: wait.until };
+    await this.send(campaign, recipient);
+    return NOW;
+  }
+
+  /**
+   * Skips opted-out numbers and checks unchecked ones on WhatsApp, a batch at a time.
+   * Resolves true when it changed any recipient (the batch must be read again).
+   */
+  private async screen(campaign: CampaignRecord, batch: OutboxRecipient[]): Promise<boolean> {
+    const { repository, suppressions, host } = this.options;
+    const at = this.now().toISOString();
+    const optedOut = await suppressions.among(batch.map((recipient) => recipient.phone));
+    if (optedOut.size > 0) {
+      const seqs = batch.filter((recipient) => optedOut.has(recipient.phone)).map((recipient) => recipient.seq);
+      await repository.finishPending(campaign.id, seqs, 'skipped', 'opted_out', 'This number opted out of messages.', at);
+      host.progress(campaign.id);
+      return true;
+    }
+    const unchecked = batch.filter((recipient) => !recipient.checked);
+    if (unchecked.length === 0) return false;
+    const connection = this.options.sessions.readyConnection(this.sessionId);
+    const onWhatsApp = await connection.onWhatsApp(unchecked.map((recipient) => recipient.phone.slice(1)));
+    const absent = unchecked.filter((recipient) => !onWhatsApp.has(recipient.phone.slice(1))).map((recipient) => recipient.seq);
+    await repository.finishPending(campaign.id, absent, 'skipped', 'not_on_whatsapp', 'This number is not on WhatsApp.', at);
+    await repository.markChecked(
+      campaign.id,
+      unchecked.filter((recipient) => !absent.includes(recipient.seq)).map((recipient) => recipient.seq),
+    );
+    if (absent.length > 0) host.progress(campaign.id);
+    return true;
+  }
+
+  /** What the next message must wait for under the campaign's limits, if anything. */
+  private async pace(campaign: CampaignRecord): Promise<{ code: CampaignWaitCode; until: Date } | null> {
+    const { repository } = this.options;
+    const { limits } = campaign;
+    const now = this.now();
+    const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
+    const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
+    const [hour, day] = await Promise.all([repository.sentSince(this.sessionId, hourAgo), repository.sentSince(this.sessionId, dayAgo)]);
+    if (!this.historyLoaded) {
+      // After a restart the last send comes from the database; the gap is chosen afresh.
+      this.historyLoaded = true;
+      this.lastSentAt = day.newest ? new Date(day.newest) : null;
+      this.gapMs = pickGap(limits, this.options.random);
+    }
+    const capFreesAt = async (since: string, cap: number, count: number, windowMs: number): Promise<Date | null> => {
+      if (count < cap) return null;
+      const send = await repository.nthRecentSend(this.sessionId, since, cap);
+      return send ? new Date(new Date(send).getTime() + windowMs) : null;
+    };
+    return nextSlot(now, limits, {
+      lastSentAt: this.lastSentAt,
+      gapMs: Math.min(Math.max(this.gapMs, limits.minGapMs), limits.maxGapMs),
+      sentLastHour: hour.count,
+      sentLastDay: day.count,
+      hourlyCapFreesAt: await capFreesAt(hourAgo, limits.hourlyCap, hour.count, HOUR_MS),
+      dailyCapFreesAt: await capFreesAt(dayAgo, limits.dailyCap, day.count, DAY_MS),
+    });
+  }
+
+  private async send(campaign: CampaignRecord, recipient: OutboxRecipient): Promise<void> {
+    const { repository, sessions, messages, host } = this.options;
+    const { text, missing } = renderTemplate(campaign.template, recipient);
+    const at = this.now();
+    if (missing.length > 0) {
+      const error = `No value for ${missing.map((name) => `{{${name}}}`).join(', ')}.`;
+      await repository.finishPending(campaign.id, [recipient.seq], 'failed', 'missing_variable', error, at.toISOString());
+      host.progress(campaign.id);
+      return;
+    }
+    const connection = sessions.readyConnection(this.sessionId);
+    const messageId = sessions.newMessageId();
+    const claimed = await repository.claim(recipient, { id: messageId, sessionId: this.sessionId, peer: recipient.phone, text }, at.toISOString());
+    if (!claimed) return;
+    this.lastSentAt = at;
+    this.gapMs = pickGap(campaign.limits, this.options.random);
+    host.sent(campaign.id, at);
+
+    const acked = this.awaitAck(messageId);
+    try {
+      await connection.sendText(recipient.phone.slice(1), text, messageId);
+    } catch (error) {
+      this.ack?.resolve(null);
+      await acked;
+      this.logger.warn({ err: error, campaignId: campaign.id, seq: recipient.seq }, 'a campaign message was not sent');
+      // Not retried. When the connection went away mid-send WhatsApp may have it: unknown.
+      if (this.sessionReady()) {
+        await messages.setStatus(this.sessionId, messageId, 'failed', 'WhatsApp did not accept the message.', 'send_failed');
+      } else {
+        await repository.markUnknown(messageId, 'The connection to WhatsApp closed while this message was being sent; it was not resent.', this.now().toISOString());
+      }
+      host.progress(campaign.id);
+      return;
+    }
+    await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
+    // A restriction in this ack is handled by `receipts` before the next step begins.
+    await acked;
+  }
+
+  private awaitAck(messageId: string): Promise<ReceiptUpdate | null> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => waiter.resolve(null), this.options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
+      timer.unref();
+      const waiter: AckWaiter = {
+        messageId,
+        resolve: (receipt) => {
+          clearTimeout(timer);
+          if (this.ack === waiter) this.ack = null;
+          resolve(receipt);
+        },
+      };
+      this.ack = waiter;
+    });
+  }
+}
