@@ -9,6 +9,18 @@ export interface Formatters {
   relative(target: number, now: number): string;
   /** A country's name, e.g. "Saudi Arabia" / "السعودية". */
   region(code: string): string;
+  /** A fraction as a percentage: 0.425 → "43%" (one decimal below 10%). */
+  percent(fraction: number): string;
+  /** A calendar day given as YYYY-MM-DD: "12 Jan" (with the year when `withYear`). */
+  day(day: string, withYear?: boolean): string;
+  /** A time of day without seconds: "09:00" or "9:00 AM". */
+  shortTime(value: string | number | Date): string;
+  /** A moment to come: the time alone when it is today, else the date and time. */
+  upcoming(value: string | number | Date, now: number): string;
+  /** A length of time in its largest sensible unit: "45 seconds", "12 minutes", "2.5 hours". */
+  duration(seconds: number): string;
+  /** "a, b and c" / "a وb وc". */
+  list(items: string[]): string;
 }
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -23,6 +35,20 @@ export function createFormatters(locale: Locale): Formatters {
   const number = new Intl.NumberFormat(locale);
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   const regions = new Intl.DisplayNames([locale], { type: 'region' });
+  const smallPercent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 1 });
+  const percent = new Intl.NumberFormat(locale, { style: 'percent', maximumFractionDigits: 0 });
+  // Days are calendar dates, not instants: format them in UTC so no time zone moves them.
+  const day = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', timeZone: 'UTC' });
+  const dayWithYear = new Intl.DateTimeFormat(locale, { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const shortTime = new Intl.DateTimeFormat(locale, { timeStyle: 'short' });
+  const list = new Intl.ListFormat(locale, { type: 'conjunction' });
+  const sameDay = new Intl.DateTimeFormat('en-CA', { year: 'numeric', month: '2-digit', day: '2-digit' });
+  const units = {
+    second: new Intl.NumberFormat(locale, { style: 'unit', unit: 'second', unitDisplay: 'long', maximumFractionDigits: 0 }),
+    minute: new Intl.NumberFormat(locale, { style: 'unit', unit: 'minute', unitDisplay: 'long', maximumFractionDigits: 0 }),
+    hour: new Intl.NumberFormat(locale, { style: 'unit', unit: 'hour', unitDisplay: 'long', maximumFractionDigits: 1 }),
+    day: new Intl.NumberFormat(locale, { style: 'unit', unit: 'day', unitDisplay: 'long', maximumFractionDigits: 1 }),
+  };
   const toDate = (value: string | number | Date): Date => (value instanceof Date ? value : new Date(value));
 
   return {
@@ -38,5 +64,20 @@ export function createFormatters(locale: Locale): Formatters {
       return relative.format(seconds, 'second');
     },
     region: (code) => regions.of(code) ?? code,
+    percent: (fraction) => (fraction > 0 && fraction < 0.1 ? smallPercent : percent).format(fraction),
+    day: (value, withYear = false) => (withYear ? dayWithYear : day).format(new Date(`${value}T00:00:00Z`)),
+    shortTime: (value) => shortTime.format(toDate(value)),
+    upcoming(value, now) {
+      const date = toDate(value);
+      return sameDay.format(date) === sameDay.format(new Date(now)) ? shortTime.format(date) : dateTime.format(date);
+    },
+    duration(seconds) {
+      const size = Math.max(0, seconds);
+      if (size < 90) return units.second.format(Math.round(size));
+      if (size < 90 * 60) return units.minute.format(Math.round(size / 60));
+      if (size < 48 * 3600) return units.hour.format(Math.round(size / 360) / 10);
+      return units.day.format(Math.round(size / 8640) / 10);
+    },
+    list: (items) => list.format(items),
   };
 }

@@ -8,12 +8,14 @@ interface ConfirmDeleteProps {
   header: string;
   message: string;
   acceptLabel: string;
+  /** Cancel by default; name it when the action itself is a cancel. */
+  rejectLabel?: string;
   onAccept(): void;
   onHide(): void;
 }
 
 /** A destructive action's confirmation; Cancel has the focus. */
-export function ConfirmDelete({ visible, header, message, acceptLabel, onAccept, onHide }: ConfirmDeleteProps) {
+export function ConfirmDelete({ visible, header, message, acceptLabel, rejectLabel, onAccept, onHide }: ConfirmDeleteProps) {
   const t = useT();
   return (
     <ConfirmDialog
@@ -23,7 +25,7 @@ export function ConfirmDelete({ visible, header, message, acceptLabel, onAccept,
       message={message}
       icon="pi pi-exclamation-triangle"
       acceptLabel={acceptLabel}
-      rejectLabel={t('actions.cancel')}
+      rejectLabel={rejectLabel ?? t('actions.cancel')}
       acceptClassName="p-button-danger"
       defaultFocus="reject"
       accept={onAccept}
