@@ -9,6 +9,8 @@ import '@/styles/layout.css';
 import '@/styles/components.css';
 import '@/styles/session.css';
 import '@/styles/pages.css';
+import '@/styles/campaigns.css';
+import '@/styles/reports.css';
 import '@/styles/primereact-rtl.css';
 import { BOOT_SCRIPT } from '@/layout/boot-script';
 import { DEFAULT_THEME } from '@/layout/theme';

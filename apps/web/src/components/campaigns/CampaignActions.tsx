@@ -1,0 +1,73 @@
+'use client';
+
+import { useState } from 'react';
+import Link from 'next/link';
+import { Button } from 'primereact/button';
+import type { Campaign } from '@wasla/protocol';
+import { useFormat, useT } from '@/i18n';
+import { useErrorText } from '@/i18n/errors';
+import { campaignsApi } from '@/lib/campaigns';
+import { useNotify } from '@/components/common/ToastProvider';
+import { ConfirmDelete } from '@/components/settings/ConfirmDelete';
+
+type Command = 'pause' | 'resume' | 'cancel';
+
+/** Pause, resume and cancel (after a confirmation), as the status allows; the report link. */
+export function CampaignActions({ campaign, onChange }: { campaign: Campaign; onChange(campaign: Campaign): void }) {
+  const t = useT();
+  const format = useFormat();
+  const errorText = useErrorText();
+  const notify = useNotify();
+  const [pending, setPending] = useState<Command | null>(null);
+  const [confirmingCancel, setConfirmingCancel] = useState(false);
+  const { status, pause } = campaign;
+  const canPause = status === 'running' || status === 'scheduled';
+  // A lost session resumes by itself; pressing Resume would change nothing.
+  const canResume = status === 'paused' && pause?.code !== 'session_not_ready';
+  const canCancel = status === 'running' || status === 'paused' || status === 'scheduled';
+
+  const send = async (command: Command) => {
+    setPending(command);
+    try {
+      onChange(await campaignsApi.command(campaign.id, command));
+    } catch (error) {
+      notify({ severity: 'error', summary: errorText(error) });
+    } finally {
+      setPending(null);
+    }
+  };
+
+  return (
+    <div className="campaign-actions">
+      {canPause ? <Button type="button" outlined icon="pi pi-pause" label={t('campaign.pause')} loading={pending === 'pause'} disabled={pending !== null} onClick={() => void send('pause')} /> : null}
+      {canResume ? (
+        <Button
+          type="button"
+          icon="pi pi-play icon-directional"
+          severity={pause?.code === 'account_restricted' ? 'danger' : undefined}
+          outlined={pause?.code === 'account_restricted'}
+          label={pause?.code === 'account_restricted' ? t('campaign.resumeAnyway') : t('campaign.resume')}
+          loading={pending === 'resume'}
+          disabled={pending !== null}
+          onClick={() => void send('resume')}
+        />
+      ) : null}
+      {canCancel ? <Button type="button" text severity="danger" icon="pi pi-times" label={t('campaign.cancel')} disabled={pending !== null} onClick={() => setConfirmingCancel(true)} /> : null}
+      {status !== 'draft' ? (
+        <Link href={`/reports/campaign/?id=${encodeURIComponent(campaign.id)}`} className="p-button p-component p-button-text">
+          <i className="pi pi-chart-bar p-button-icon p-button-icon-left" aria-hidden="true" />
+          <span className="p-button-label">{t('campaign.report')}</span>
+        </Link>
+      ) : null}
+      <ConfirmDelete
+        visible={confirmingCancel}
+        header={t('campaign.cancelConfirmTitle')}
+        message={t('campaign.cancelConfirm', { count: format.number(campaign.counts.pending) })}
+        acceptLabel={t('campaign.cancelAccept')}
+        rejectLabel={t('campaign.keepSending')}
+        onAccept={() => void send('cancel')}
+        onHide={() => setConfirmingCancel(false)}
+      />
+    </div>
+  );
+}

@@ -1,0 +1,61 @@
+'use client';
+
+import Link from 'next/link';
+import type { Campaign } from '@wasla/protocol';
+import { useFormat, useT } from '@/i18n';
+import { SessionStatusBadge } from '@/components/session/SessionStatusBadge';
+
+/**
+ * Why a campaign is paused, as loud as it matters: WhatsApp restricting the account is
+ * a red alert (sending stopped to protect the number); a lost session is a notice that
+ * it resumes by itself; a person's pause is a quiet line.
+ */
+export function PauseBanner({ pause }: { pause: NonNullable<Campaign['pause']> }) {
+  const t = useT();
+  const format = useFormat();
+  const at = <time dateTime={pause.at}>{format.dateTime(pause.at)}</time>;
+  switch (pause.code) {
+    case 'account_restricted':
+      return (
+        <div className="banner banner--danger" role="alert" data-pause-code={pause.code}>
+          <i className="pi pi-ban banner__icon" aria-hidden="true" />
+          <div className="banner__body">
+            <p className="banner__title">{t('pause.restricted.title')}</p>
+            <p>{t('pause.restricted.text')}</p>
+            <p>{t('pause.restricted.next')}</p>
+            <p className="banner__meta">
+              {t('pause.since')} {at}
+              {pause.reason ? <span dir="auto"> · {pause.reason}</span> : null}
+            </p>
+          </div>
+        </div>
+      );
+    case 'session_not_ready':
+      return (
+        <div className="banner banner--warn" role="status" data-pause-code={pause.code}>
+          <i className="pi pi-wifi banner__icon" aria-hidden="true" />
+          <div className="banner__body">
+            <p className="banner__title">{t('pause.session.title')}</p>
+            <p>{t('pause.session.text')}</p>
+            <p className="banner__meta">
+              <SessionStatusBadge /> · {t('pause.since')} {at} ·{' '}
+              <Link href="/" className="notice__link">
+                {t('compose.goToDashboard')} <i className="pi pi-arrow-right icon-directional" aria-hidden="true" />
+              </Link>
+            </p>
+          </div>
+        </div>
+      );
+    case 'user':
+      return (
+        <div className="banner banner--info" role="status" data-pause-code={pause.code}>
+          <i className="pi pi-pause banner__icon" aria-hidden="true" />
+          <div className="banner__body">
+            <p className="banner__title">{t('pause.user.title')}</p>
+            <p>{t('pause.user.text')}</p>
+            <p className="banner__meta">{t('pause.since')} {at}</p>
+          </div>
+        </div>
+      );
+  }
+}

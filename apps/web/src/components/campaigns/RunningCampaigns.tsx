@@ -1,0 +1,83 @@
+'use client';
+
+import { useEffect, useState } from 'react';
+import Link from 'next/link';
+import type { Campaign } from '@wasla/protocol';
+import { useT } from '@/i18n';
+import { campaignsApi } from '@/lib/campaigns';
+import { useCampaignsProgress, withProgress } from '@/session';
+import { EmptyState } from '@/components/common/EmptyState';
+import { ErrorState } from '@/components/common/ErrorState';
+import { LoadingRows } from '@/components/common/LoadingRows';
+import { CampaignProgressBar } from './CampaignProgressBar';
+import { CampaignStatusTag } from './CampaignStatusTag';
+import { WaitingNotice } from './WaitingNotice';
+import { campaignHref } from './CampaignList';
+
+type Load = { kind: 'loading' } | { kind: 'ready'; campaigns: Campaign[] } | { kind: 'error'; error: unknown };
+
+/** The campaigns sending now (or paused on the way), with live progress; one just started appears by itself. */
+export function RunningCampaigns() {
+  const t = useT();
+  const [load, setLoad] = useState<Load>({ kind: 'loading' });
+  const [attempt, setAttempt] = useState(0);
+  const progress = useCampaignsProgress();
+
+  useEffect(() => {
+    const controller = new AbortController();
+    const { signal } = controller;
+    Promise.all([campaignsApi.list({ status: 'running', limit: 20, signal }), campaignsApi.list({ status: 'paused', limit: 20, signal })])
+      .then(([running, paused]) => setLoad({ kind: 'ready', campaigns: [...running.items, ...paused.items] }))
+      .catch((error: unknown) => {
+        if (!signal.aborted) setLoad({ kind: 'error', error });
+      });
+    return () => controller.abort();
+  }, [attempt]);
+
+  // A campaign sending that is not listed was started since: fetch the list again.
+  const listed = load.kind === 'ready' ? load.campaigns : null;
+  const unseen = listed !== null && [...progress.values()].some((item) => item.status === 'running' && !listed.some((campaign) => campaign.id === item.campaignId));
+  useEffect(() => {
+    if (unseen) setAttempt((n) => n + 1);
+  }, [unseen]);
+
+  return (
+    <section className="card" aria-labelledby="running-title" aria-busy={load.kind === 'loading'}>
+      <header className="card__header">
+        <h2 id="running-title" className="card__title">
+          <i className="pi pi-megaphone" aria-hidden="true" />
+          {t('running.title')}
+        </h2>
+        <Link href="/campaigns/" className="notice__link">
+          {t('running.all')} <i className="pi pi-arrow-right icon-directional" aria-hidden="true" />
+        </Link>
+      </header>
+      {load.kind === 'loading' ? <LoadingRows rows={2} /> : null}
+      {load.kind === 'error' ? <ErrorState error={load.error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+      {listed && listed.length === 0 ? (
+        <EmptyState icon="pi-megaphone" text={t('running.empty')}>
+          <Link href="/campaigns/new/" className="notice__link">
+            <i className="pi pi-plus" aria-hidden="true" /> {t('campaigns.new')}
+          </Link>
+        </EmptyState>
+      ) : null}
+      {listed && listed.length > 0 ? (
+        <ul className="running-list">
+          {listed.map((fetched) => {
+            const campaign = withProgress(fetched, progress.get(fetched.id));
+            return (
+              <li key={campaign.id} className="running-list__item" data-campaign-id={campaign.id}>
+                <div className="running-list__head">
+                  <Link href={campaignHref(campaign)} className="table-link">{campaign.name}</Link>
+                  <CampaignStatusTag status={campaign.status} />
+                </div>
+                <CampaignProgressBar counts={campaign.counts} size="small" />
+                {campaign.status === 'running' && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} /> : null}
+              </li>
+            );
+          })}
+        </ul>
+      ) : null}
+    </section>
+  );
+}

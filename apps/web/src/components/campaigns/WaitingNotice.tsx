@@ -1,0 +1,28 @@
+'use client';
+
+import type { Campaign } from '@wasla/protocol';
+import { useFormat, useT } from '@/i18n';
+import { useNow } from '@/hooks/useNow';
+import { WAIT_REASON } from './campaign-status';
+
+/**
+ * What a running campaign is holding back for, and until when: the gap between two
+ * messages (counted down), an hourly or daily cap, quiet hours, or its start time.
+ */
+export function WaitingNotice({ waiting }: { waiting: NonNullable<Campaign['waiting']> }) {
+  const t = useT();
+  const format = useFormat();
+  const now = useNow(waiting.code === 'gap' && waiting.until !== null);
+  const reason = WAIT_REASON[waiting.code];
+  const until = waiting.until ? Date.parse(waiting.until) : null;
+  let text: string;
+  if (until === null || Number.isNaN(until) || until <= now) text = t(reason.withoutTime);
+  else if (waiting.code === 'gap') text = t(reason.withTime, { when: format.relative(until, now) });
+  else text = t(reason.withTime, { time: format.upcoming(until, now) });
+  return (
+    <p className={`waiting waiting--${waiting.code}`} role="status" data-waiting={waiting.code}>
+      <i className={`pi ${reason.icon}`} aria-hidden="true" />
+      <span>{text}</span>
+    </p>
+  );
+}
