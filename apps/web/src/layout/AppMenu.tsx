@@ -16,22 +16,27 @@ interface MenuSection {
   items: MenuItem[];
 }
 
-/** The app's pages. Campaigns and Reports join when they exist, not before. */
+/** The app's pages. */
 const MENU: MenuSection[] = [
   {
     label: 'menu.home',
     items: [
       { label: 'menu.dashboard', icon: 'pi-home', to: '/' },
       { label: 'menu.messages', icon: 'pi-comments', to: '/messages' },
+      { label: 'menu.campaigns', icon: 'pi-megaphone', to: '/campaigns' },
+      { label: 'menu.reports', icon: 'pi-chart-bar', to: '/reports' },
       { label: 'menu.settings', icon: 'pi-cog', to: '/settings' },
     ],
   },
 ];
 
-/** "/messages/" (static export) and "/messages" are the same page. */
-function samePath(a: string, b: string): boolean {
-  const trim = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
-  return trim(a) === trim(b);
+const trim = (path: string) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+
+/** "/messages/" (static export) and "/messages" are the same page; "/campaigns/view/" is under "/campaigns". */
+function isActive(pathname: string, to: string): boolean {
+  const path = trim(pathname);
+  const item = trim(to);
+  return path === item || (item !== '/' && path.startsWith(`${item}/`));
 }
 
 export function AppMenu() {
@@ -45,7 +50,7 @@ export function AppMenu() {
             <span className="layout-menu__section-label">{t(section.label)}</span>
             <ul>
               {section.items.map((item) => {
-                const active = samePath(pathname, item.to);
+                const active = isActive(pathname, item.to);
                 return (
                   <li key={item.to}>
                     <Link href={item.to} className={`layout-menu__link${active ? ' layout-menu__link--active' : ''}`} aria-current={active ? 'page' : undefined}>

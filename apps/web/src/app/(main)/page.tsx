@@ -4,6 +4,8 @@ import { useT } from '@/i18n';
 import { usePageTitle } from '@/hooks/usePageTitle';
 import { SessionCard } from '@/components/session/SessionCard';
 import { SessionTimeline } from '@/components/session/SessionTimeline';
+import { TodayNumbers } from '@/components/reports/TodayNumbers';
+import { RunningCampaigns } from '@/components/campaigns/RunningCampaigns';
 
 export default function DashboardPage() {
   const t = useT();
@@ -12,8 +14,14 @@ export default function DashboardPage() {
     <div className="page">
       <h1 className="page__title">{t('menu.dashboard')}</h1>
       <div className="dashboard-grid">
-        <SessionCard />
-        <SessionTimeline />
+        <div className="dashboard-column">
+          <SessionCard />
+          <TodayNumbers />
+        </div>
+        <div className="dashboard-column">
+          <RunningCampaigns />
+          <SessionTimeline />
+        </div>
       </div>
     </div>
   );
