@@ -66,7 +66,14 @@ function MessageRow({ message }: { message: Message }) {
         <p className="message-log__text" dir="auto">{message.text}</p>
         {message.status === 'failed' && message.error ? <p className="message-log__error">{message.error}</p> : null}
       </div>
-      {outgoing ? <MessageStatusTick message={message} /> : null}
+      {outgoing ? (
+        <MessageStatusTick message={message} />
+      ) : (
+        <span className="message-log__received" data-message-direction="in">
+          <i className="pi pi-arrow-down-left icon-directional" aria-hidden="true" />
+          {t('log.received')}
+        </span>
+      )}
     </li>
   );
 }

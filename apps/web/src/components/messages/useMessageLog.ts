@@ -2,7 +2,7 @@ import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { MESSAGE_STATUS_RANK } from '@wasla/protocol';
 import type { Message, MessageStatusEvent } from '@wasla/protocol';
 import { apiFetch } from '@/lib/api';
-import { useMessageStatus } from '@/session';
+import { useIncomingMessages, useMessageStatus } from '@/session';
 
 const PAGE_SIZE = 20;
 /** Receipts for messages not on screen yet (a receipt can beat the 202 of its own send). */
@@ -30,6 +30,7 @@ type Action =
   | { type: 'more_loaded'; page: Page }
   | { type: 'more_failed'; error: unknown }
   | { type: 'sent'; message: Message }
+  | { type: 'received'; message: Message }
   | { type: 'status'; event: MessageStatusEvent };
 
 const INITIAL: MessageLogState = { phase: 'loading', items: [], nextCursor: null, error: null, loadingMore: false, moreError: null };
@@ -58,6 +59,7 @@ function reducer(state: MessageLogState, action: Action): MessageLogState {
     case 'more_failed':
       return { ...state, loadingMore: false, moreError: action.error };
     case 'sent':
+    case 'received':
       if (state.items.some((message) => message.id === action.message.id)) return state;
       return { ...state, items: [action.message, ...state.items] };
     case 'status': {
@@ -81,7 +83,7 @@ export interface MessageLog {
   prepend(message: Message): void;
 }
 
-/** The message log, newest first, paged by cursor, with statuses kept live by receipts. */
+/** The message log, newest first, paged by cursor, with statuses kept live by receipts and incoming messages added as they arrive. */
 export function useMessageLog(): MessageLog {
   const [state, dispatch] = useReducer(reducer, INITIAL);
   const [attempt, bump] = useReducer((n: number) => n + 1, 0);
@@ -115,6 +117,8 @@ export function useMessageLog(): MessageLog {
       dispatch({ type: 'status', event });
     }, []),
   );
+
+  useIncomingMessages(useCallback((message: Message) => dispatch({ type: 'received', message }), []));
 
   const prepend = useCallback((message: Message) => {
     const early = earlyReceipts.current.get(message.id);
