@@ -15,7 +15,7 @@ export async function uploadCsv(stack: Stack, cookie: string, campaignId: string
   const response = await fetch(`${stack.baseUrl}/api/campaigns/${campaignId}/recipients`, {
     method: 'POST',
     headers: { cookie, origin: stack.baseUrl, 'content-type': 'text/csv' },
-    body,
+    body: typeof body === 'string' ? body : new Uint8Array(body),
   });
   const text = await response.text();
   return { status: response.status, json: text ? JSON.parse(text) : null };

@@ -69,6 +69,7 @@ export class SessionOutbox {
   private pendingWake = false;
   private loop: Promise<void> | null = null;
   private ack: AckWaiter | null = null;
+  private interruptSend: (() => void) | null = null;
   private lastSentAt: Date | null = null;
   private gapMs = 0;
   private historyLoaded = false;
@@ -96,8 +97,11 @@ export class SessionOutbox {
   wake(): void {
     this.pendingWake = true;
     this.wakeUp?.();
-    // A session that stopped being ready can't deliver the awaited ack.
-    if (this.ack && !this.sessionReady()) this.ack.resolve(null);
+    // A session that stopped being ready can't finish the send or deliver the awaited ack.
+    if (!this.sessionReady()) {
+      this.ack?.resolve(null);
+      this.interruptSend?.();
+    }
   }
 
   /** Lets sending go on after a person resumed a campaign paused for a restriction. */
@@ -257,7 +261,14 @@ export class SessionOutbox {
 
     const acked = this.awaitAck(messageId);
     try {
-      await connection.sendText(recipient.phone.slice(1), text, messageId);
+      // Baileys can wait a minute on a connection that closed mid-send; the session's
+      // readiness decides sooner.
+      const interrupted = new Promise<never>((_resolve, reject) => {
+        this.interruptSend = () => reject(new Error('the session stopped being ready during the send'));
+      });
+      const sending = connection.sendText(recipient.phone.slice(1), text, messageId);
+      sending.catch(() => undefined);
+      await Promise.race([sending, interrupted]);
     } catch (error) {
       this.ack?.resolve(null);
       await acked;
@@ -270,6 +281,9 @@ export class SessionOutbox {
       }
       host.progress(campaign.id);
       return;
+    }
+    finally {
+      this.interruptSend = null;
     }
     await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
     // A restriction in this ack is handled by `receipts` before the next step begins.

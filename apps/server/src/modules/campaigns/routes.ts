@@ -47,6 +47,22 @@ function limitBytes(limit: number): Transform {
   });
 }
 
+/** Reads and discards what is left of a request body; past `limit` bytes it gives up and closes it. */
+function drain(body: Readable, limit: number): Promise<void> {
+  if (body.readableEnded || body.destroyed) return Promise.resolve();
+  return new Promise((resolve) => {
+    let seen = 0;
+    body.on('data', (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once('end', resolve);
+    body.once('close', resolve);
+    body.once('error', () => resolve());
+    body.resume();
+  });
+}
+
 export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService; repository: CampaignsRepository }> = async (app, { campaigns, repository }) => {
   // A CSV body is handed over as the raw stream: the import reads it as it arrives.
   app.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));
@@ -99,7 +115,14 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       const body = request.body as Readable;
       const limited = body.pipe(limitBytes(MAX_CSV_BYTES));
       body.on('error', (error) => limited.destroy(error));
-      return campaigns.importCsv(request.params.id, limited);
+      try {
+        return await campaigns.importCsv(request.params.id, limited);
+      } catch (error) {
+        // Read the rest of the upload, so the client gets to see the answer.
+        body.unpipe(limited);
+        await drain(body, MAX_CSV_BYTES);
+        throw error;
+      }
     }
     if (type === 'application/json') {
       const parsed = z.object({ recipients: z.array(recipientInputSchema).min(1).max(10_000) }).safeParse(request.body);

@@ -410,6 +410,8 @@ export class CampaignService implements OutboxHost {
         }
         await this.afterChange(campaign.id);
       }
+      // Again now that the campaigns it resumed are running.
+      outbox.wake();
     });
   }
 
