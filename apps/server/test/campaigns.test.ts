@@ -210,6 +210,58 @@ for (const database of databases) {
       });
     });
 
+    test('limits hold messages back: the hourly cap, quiet hours and a schedule, each reported as what the campaign waits for', async () => {
+      await withSession({ database, linked: true }, async ({ stack, cookie }) => {
+        const socket = await stack.socket(cookie, EVENTS);
+        const csv = ['phone,name', ...Array.from({ length: 5 }, (_, i) => `${testNumber(i + 1)},N${i}`)].join('\n');
+        const capped = await createCampaign(stack, cookie, { name: 'Capped', template: 'Hi {{name}}', csv, limits: { hourlyCap: 3, dailyCap: 10 } });
+        await stack.api(cookie, 'POST', `/api/campaigns/${capped.campaign.id}/start`);
+        const waiting = await waitForProgress(socket, capped.campaign.id, (p) => p.waiting?.code === 'hourly_cap');
+        const until = Date.parse(waiting.data.waiting.until);
+        assert.ok(until > Date.now() + 59 * 60_000 && until <= Date.now() + 60 * 60_000, `the cap frees an hour after the first send (${waiting.data.waiting.until})`);
+        assert.equal((await worldMessages(stack)).length, 3);
+        const paused = await stack.api(cookie, 'POST', `/api/campaigns/${capped.campaign.id}/pause`);
+        assert.equal(paused.json.status, 'paused');
+        assert.equal(paused.json.pause.code, 'user');
+        assert.equal(paused.json.waiting, null);
+
+        // Quiet hours that cover the present: nothing is sent; they end where they say.
+        const hour = new Date().getUTCHours();
+        const quietHours = { start: `${String((hour + 23) % 24).padStart(2, '0')}:00`, end: `${String((hour + 1) % 24).padStart(2, '0')}:00`, timeZone: 'UTC' };
+        const quiet = await createCampaign(stack, cookie, { name: 'Quiet', template: 'Hi {{name}}', csv, limits: { quietHours } });
+        await stack.api(cookie, 'POST', `/api/campaigns/${quiet.campaign.id}/start`);
+        const night = await waitForProgress(socket, quiet.campaign.id, (p) => p.waiting?.code === 'quiet_hours');
+        assert.equal(new Date(night.data.waiting.until).getUTCHours(), (hour + 1) % 24);
+        assert.equal(new Date(night.data.waiting.until).getUTCMinutes(), 0);
+        const cancelled = await stack.api(cookie, 'POST', `/api/campaigns/${quiet.campaign.id}/cancel`);
+        assert.equal(cancelled.json.status, 'cancelled');
+        assert.equal(cancelled.json.counts.pending, 5);
+        assert.equal((await worldMessages(stack)).length, 3);
+
+        // A schedule: started now, sending from its time.
+        const later = await createCampaign(stack, cookie, { name: 'Later', template: 'Hi {{name}}', csv: `phone,name\n${testNumber(50)},Z\n` });
+        const scheduledAt = new Date(Date.now() + 1500).toISOString();
+        await stack.api(cookie, 'PATCH', `/api/campaigns/${later.campaign.id}`, { scheduledAt });
+        const scheduled = await stack.api(cookie, 'POST', `/api/campaigns/${later.campaign.id}/start`);
+        assert.equal(scheduled.json.status, 'scheduled');
+        const done = await waitForProgress(socket, later.campaign.id, (p) => p.status === 'completed');
+        assert.ok(Date.parse(done.data.at) >= Date.parse(scheduledAt));
+        const received = await receivedByRecipient(stack);
+        assert.deepEqual(received.get(testNumber(50))?.map((m) => m.text), ['Hi Z']);
+
+        // Started campaigns can't be edited; bad limits are refused with the field named.
+        const edit = await stack.api(cookie, 'PATCH', `/api/campaigns/${later.campaign.id}`, { name: 'Renamed' });
+        assert.equal(edit.status, 409);
+        const bad = await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Bad', template: 'x', limits: { minGapMs: 5000, maxGapMs: 1000 } });
+        assert.equal(bad.status, 400);
+        assert.match(bad.json.error.message, /maxGapMs/);
+        const badTemplate = await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Bad', template: 'Hi {{first name}}' });
+        assert.equal(badTemplate.status, 400);
+        assert.match(badTemplate.json.error.message, /not a variable/);
+        socket.close();
+      });
+    });
+
     test('a file that fails imports nothing and says why', async () => {
       await withSession({ database }, async ({ stack, cookie }) => {
         const created = await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Bad files', template: 'Hi {{name}}' });

@@ -83,6 +83,8 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       body: createCampaignRequestSchema,
       response: { 201: campaignSchema, ...errors },
     },
+    // Up to 10,000 recipients inline.
+    bodyLimit: 8 * 1024 * 1024,
   }, async (request, reply) => reply.status(201).send(await campaigns.create(request.body, request.principal?.userId ?? null)));
 
   app.get('/api/campaigns/:id', {
