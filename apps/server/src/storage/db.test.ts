@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import SQLite from 'better-sqlite3';
-import { Migrator, sql } from 'kysely';
+import { Migrator, NO_MIGRATIONS, sql } from 'kysely';
 import { SQLITE_FILE_NAME, openStorage } from './db.js';
 import { MigrationError, migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
@@ -62,9 +62,11 @@ forEachDatabase('storage', (database) => {
       provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
       ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
     });
-    const down = await migrator.migrateDown();
+    const down = await migrator.migrateTo(NO_MIGRATIONS);
     assert.equal(down.error, undefined);
+    assert.deepEqual(down.results?.map((result) => result.migrationName), Object.keys(migrations).reverse());
     await assert.rejects(database.storage.db.selectFrom('users').selectAll().execute());
+    await assert.rejects(database.storage.db.selectFrom('campaigns').selectAll().execute());
     const up = await migrator.migrateToLatest();
     assert.equal(up.error, undefined);
     assert.deepEqual(await database.storage.db.selectFrom('users').selectAll().execute(), []);
