@@ -176,6 +176,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   if (!webAppServed) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
   await sessions.boot(false);
   await campaigns.boot();
+  await messages.recoverInterrupted();
 
   let closed = false;
   return {

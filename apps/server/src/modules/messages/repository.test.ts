@@ -179,3 +179,19 @@ forEachDatabase('MessagesRepository', (database) => {
     });
   });
 });
+
+forEachDatabase('MessagesRepository after a stop', (database) => {
+  it('marks outgoing messages left pending by an earlier run unknown, and nothing else', async () => {
+    const messages = new MessagesRepository(database.storage.db);
+    await messages.insert(newMessage('OLD', { createdAt: at(1) }));
+    await messages.insert(newMessage('SENT', { createdAt: at(1), status: 'sent' }));
+    await messages.insert(newMessage('IN', { createdAt: at(1), direction: 'in', status: 'pending' }));
+    await messages.insert(newMessage('NEW', { createdAt: at(10) }));
+    assert.equal(await messages.markInterrupted(at(5), 'stopped'), 1);
+    assert.deepEqual(
+      await Promise.all(['OLD', 'SENT', 'IN', 'NEW'].map(async (id) => (await messages.get(id))?.status)),
+      ['unknown', 'sent', 'pending', 'pending'],
+    );
+    assert.equal((await messages.get('OLD'))?.errorCode, 'interrupted');
+  });
+});

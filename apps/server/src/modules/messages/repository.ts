@@ -109,6 +109,22 @@ export class MessagesRepository {
     return row ? messageFromRow(row) : null;
   }
 
+  /**
+   * Outgoing messages still `pending` from before `before` (a previous run that stopped
+   * mid-send) become `unknown`: WhatsApp may or may not have them, and they are never
+   * resent. Resolves with how many.
+   */
+  async markInterrupted(before: IsoTimestamp, error: string): Promise<number> {
+    const result = await this.db
+      .updateTable('messages')
+      .set({ status: 'unknown', error, error_code: 'interrupted', updated_at: before })
+      .where('direction', '=', 'out')
+      .where('status', '=', 'pending')
+      .where('created_at', '<', before)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
+
   /** Messages newest first, `limit` (1–100) per page, optionally for one session. */
   async list(query: { sessionId?: string; cursor?: string; limit?: number } = {}): Promise<MessagePage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

@@ -71,6 +71,12 @@ export class MessageService {
     return message;
   }
 
+  /** After a restart: sends a previous run left pending are marked unknown, not resent. */
+  async recoverInterrupted(): Promise<void> {
+    const count = await this.options.repository.markInterrupted(this.now(), 'Wasla stopped while this message was being sent; it was not resent.');
+    if (count > 0) this.options.logger.warn({ count }, 'messages interrupted by a stop are marked unknown');
+  }
+
   /**
    * Stores texts people sent to the linked number and publishes them. An opt-out reply
    * puts its sender on the suppression list. WhatsApp may deliver a message again
