@@ -340,6 +340,7 @@ export const ar: Dictionary = {
   'campaign.limits.caps': 'بحد أقصى {hourly} في الساعة و{daily} في اليوم',
   'campaign.limits.quiet': 'هدوء من {start} إلى {end} ({zone})',
   'campaign.limits.noQuiet': 'بلا ساعات هدوء',
+  'campaign.limits.noGap': 'بلا فاصل بين الرسائل',
 
   'waiting.gap': 'الرسالة التالية {when}.',
   'waiting.gapSoon': 'الرسالة التالية بعد لحظات.',
@@ -414,7 +415,7 @@ export const ar: Dictionary = {
 
   'today.title': 'اليوم',
   'today.reports': 'التقارير',
-  'running.title': 'حملات قيد الإرسال',
+  'running.title': 'قيد الإرسال الآن',
   'running.all': 'كل الحملات',
   'running.empty': 'لا توجد حملة قيد الإرسال الآن.',
 

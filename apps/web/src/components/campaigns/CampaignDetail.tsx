@@ -135,7 +135,7 @@ function LimitsSummary({ campaign }: { campaign: Campaign }) {
   const format = useFormat();
   const { limits } = campaign;
   const parts = [
-    t('campaign.limits.gap', { min: format.number(limits.minGapMs / 1000), max: format.number(limits.maxGapMs / 1000) }),
+    limits.maxGapMs === 0 ? t('campaign.limits.noGap') : t('campaign.limits.gap', { min: format.number(limits.minGapMs / 1000), max: format.number(limits.maxGapMs / 1000) }),
     t('campaign.limits.caps', { hourly: format.number(limits.hourlyCap), daily: format.number(limits.dailyCap) }),
     limits.quietHours ? t('campaign.limits.quiet', { start: limits.quietHours.start, end: limits.quietHours.end, zone: limits.quietHours.timeZone }) : t('campaign.limits.noQuiet'),
   ];

@@ -20,6 +20,7 @@ import { CampaignStatusTag } from './CampaignStatusTag';
 import { CAMPAIGN_STATUS } from './campaign-status';
 
 const PAGE_SIZE = 25;
+const ALL = 'all';
 const campaignKey = (campaign: Campaign) => campaign.id;
 
 export function campaignHref(campaign: Pick<Campaign, 'id'>): string {
@@ -34,7 +35,8 @@ export function CampaignList() {
   const fetchPage = useCallback((cursor: string | null, signal: AbortSignal) => campaignsApi.list({ status, cursor, limit: PAGE_SIZE, signal }), [status]);
   const { state, reload, loadMore } = useCursorList(fetchPage, campaignKey, status ?? 'all');
   const progress = useCampaignsProgress();
-  const statusOptions = [{ value: null, label: t('campaigns.filter.all') }, ...CAMPAIGN_STATUSES.map((value) => ({ value, label: t(CAMPAIGN_STATUS[value].label) }))];
+  // The Dropdown treats null as "nothing chosen", so "every status" has a value of its own.
+  const statusOptions = [{ value: ALL, label: t('campaigns.filter.all') }, ...CAMPAIGN_STATUSES.map((value) => ({ value, label: t(CAMPAIGN_STATUS[value].label) }))];
   const rows = state.items.map((campaign) => withProgress(campaign, progress.get(campaign.id)));
 
   return (
@@ -46,7 +48,7 @@ export function CampaignList() {
         </h2>
         <div className="card__tools">
           <label htmlFor="campaign-status-filter" className="visually-hidden">{t('campaigns.filter.label')}</label>
-          <Dropdown inputId="campaign-status-filter" value={status} options={statusOptions} onChange={(event) => setStatus(event.value as CampaignStatus | null)} className="filter-dropdown" />
+          <Dropdown inputId="campaign-status-filter" value={status ?? ALL} options={statusOptions} onChange={(event) => setStatus(event.value === ALL ? null : (event.value as CampaignStatus))} className="filter-dropdown" />
         </div>
       </header>
       {state.phase === 'loading' ? <LoadingRows rows={4} /> : null}

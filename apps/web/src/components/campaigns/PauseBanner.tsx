@@ -2,7 +2,7 @@
 
 import Link from 'next/link';
 import type { Campaign } from '@wasla/protocol';
-import { useFormat, useT } from '@/i18n';
+import { useFormat, useI18n, useT } from '@/i18n';
 import { SessionStatusBadge } from '@/components/session/SessionStatusBadge';
 
 /**
@@ -13,6 +13,8 @@ import { SessionStatusBadge } from '@/components/session/SessionStatusBadge';
 export function PauseBanner({ pause }: { pause: NonNullable<Campaign['pause']> }) {
   const t = useT();
   const format = useFormat();
+  // The server's reason is an English sentence: shown in English, a tooltip otherwise.
+  const serverWords = useI18n().locale === 'en';
   const at = <time dateTime={pause.at}>{format.dateTime(pause.at)}</time>;
   switch (pause.code) {
     case 'account_restricted':
@@ -23,9 +25,9 @@ export function PauseBanner({ pause }: { pause: NonNullable<Campaign['pause']> }
             <p className="banner__title">{t('pause.restricted.title')}</p>
             <p>{t('pause.restricted.text')}</p>
             <p>{t('pause.restricted.next')}</p>
-            <p className="banner__meta">
+            <p className="banner__meta" title={pause.reason}>
               {t('pause.since')} {at}
-              {pause.reason ? <span dir="auto"> · {pause.reason}</span> : null}
+              {pause.reason && serverWords ? <span> · {pause.reason}</span> : null}
             </p>
           </div>
         </div>

@@ -8,7 +8,7 @@ import { Dropdown } from 'primereact/dropdown';
 import { Tag } from 'primereact/tag';
 import { RECIPIENT_STATUSES } from '@wasla/protocol';
 import type { CampaignProgress, Recipient, RecipientStatus } from '@wasla/protocol';
-import { useFormat, useT } from '@/i18n';
+import { useFormat, useI18n, useT } from '@/i18n';
 import { campaignsApi } from '@/lib/campaigns';
 import type { Page } from '@/lib/campaigns';
 import { formatPhone } from '@/lib/phone';
@@ -19,6 +19,8 @@ import { LoadingRows } from '@/components/common/LoadingRows';
 import { RECIPIENT_STATUS, reasonLabel } from './campaign-status';
 
 const PAGE_SIZE = 20;
+/** The Dropdown treats null as "nothing chosen", so "everyone" has a value of its own. */
+const ALL = 'all';
 /** While the campaign sends, the page on screen is fetched again at most this often. */
 const LIVE_REFRESH_MS = 2000;
 
@@ -28,6 +30,8 @@ type Load = { kind: 'loading' } | { kind: 'ready'; page: Page<Recipient>; refres
 export function RecipientsTable({ campaignId }: { campaignId: string }) {
   const t = useT();
   const format = useFormat();
+  // The server's explanations are English sentences: shown in English, a tooltip otherwise.
+  const serverWords = useI18n().locale === 'en';
   const [status, setStatus] = useState<RecipientStatus | null>(null);
   // The cursors of the pages before this one; the last is this page's own (null: the first page).
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
@@ -66,7 +70,7 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
     ),
   );
 
-  const statusOptions = [{ value: null, label: t('recipients.filter.all') }, ...RECIPIENT_STATUSES.map((value) => ({ value, label: t(RECIPIENT_STATUS[value].label) }))];
+  const statusOptions = [{ value: ALL, label: t('recipients.filter.all') }, ...RECIPIENT_STATUSES.map((value) => ({ value, label: t(RECIPIENT_STATUS[value].label) }))];
   const pageNumber = cursors.length;
   return (
     <section className="card" aria-labelledby="recipients-title" aria-busy={load.kind === 'loading'}>
@@ -79,11 +83,11 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
           <label htmlFor="recipient-status-filter" className="visually-hidden">{t('recipients.filter.label')}</label>
           <Dropdown
             inputId="recipient-status-filter"
-            value={status}
+            value={status ?? ALL}
             options={statusOptions}
             className="filter-dropdown"
             onChange={(event) => {
-              setStatus(event.value as RecipientStatus | null);
+              setStatus(event.value === ALL ? null : (event.value as RecipientStatus));
               setCursors([null]);
             }}
           />
@@ -112,7 +116,7 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
                   recipient.reason ? (
                     <span className="reason-cell" title={recipient.error ?? undefined}>
                       {reasonLabel(t, recipient.reason)}
-                      {recipient.error ? <small className="muted" dir="auto">{recipient.error}</small> : null}
+                      {recipient.error && serverWords ? <small className="muted">{recipient.error}</small> : null}
                     </span>
                   ) : (
                     <span className="muted">—</span>

@@ -7,7 +7,7 @@ import { Column } from 'primereact/column';
 import { DataTable } from 'primereact/datatable';
 import { Tag } from 'primereact/tag';
 import type { Campaign, ImportProblem, ImportResult } from '@wasla/protocol';
-import { useFormat, useT } from '@/i18n';
+import { useFormat, useI18n, useT } from '@/i18n';
 import { useErrorText } from '@/i18n/errors';
 import { ApiError } from '@/lib/api';
 import { MAX_CSV_BYTES, campaignsApi } from '@/lib/campaigns';
@@ -176,6 +176,8 @@ function Columns({ columns }: { columns: string[] }) {
 function ProblemsTable({ problems, total }: { problems: ImportProblem[]; total: number }) {
   const t = useT();
   const format = useFormat();
+  // The server explains each row in English: in full in English, as a tooltip otherwise.
+  const serverWords = useI18n().locale === 'en';
   return (
     <div className="import-problems">
       <h3 className="section-subtitle">
@@ -189,9 +191,9 @@ function ProblemsTable({ problems, total }: { problems: ImportProblem[]; total: 
           <Column
             header={t('audience.problem')}
             body={(problem: ImportProblem) => (
-              <span className="problem-cell">
+              <span className="problem-cell" title={problem.message}>
                 <Tag severity={problem.code === 'invalid' ? 'danger' : 'warning'} value={t(problem.code === 'invalid' ? 'reason.invalid' : 'reason.duplicate')} />
-                <span>{problem.message}</span>
+                {serverWords ? <span>{problem.message}</span> : null}
               </span>
             )}
           />

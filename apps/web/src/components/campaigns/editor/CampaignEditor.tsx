@@ -195,7 +195,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
               </li>
             ))}
           </ul>
-        ) : (
+        ) : missing ? null : (
           <p className="editor-ready">
             <i className="pi pi-check-circle" aria-hidden="true" />
             {schedule.mode === 'later' && scheduledAt ? t('editor.readyLater', { count: format.number(recipients), when: format.dateTime(scheduledAt) }) : t('editor.readyNow', { count: format.number(recipients) })}

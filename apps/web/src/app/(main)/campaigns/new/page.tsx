@@ -1,6 +1,6 @@
 'use client';
 
-import { Suspense, useEffect, useState } from 'react';
+import { Suspense, useEffect, useRef, useState } from 'react';
 import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import type { Campaign } from '@wasla/protocol';
@@ -27,9 +27,12 @@ function NewCampaign() {
   const id = useSearchParams().get('id');
   // The draft this editor created itself: when the address catches up with it, the editor stays as it is.
   const [own, setOwn] = useState<{ id: string | null; round: number }>({ id: null, round: 0 });
+  // Leaving a draft for a new campaign (the address loses its id): a fresh, empty editor.
+  const previousId = useRef(id);
   useEffect(() => {
-    if (id === null && own.id !== null) setOwn((current) => ({ id: null, round: current.round + 1 }));
-  }, [id, own.id]);
+    if (previousId.current !== null && id === null) setOwn((current) => ({ id: null, round: current.round + 1 }));
+    previousId.current = id;
+  }, [id]);
   usePageTitle(t(id ? 'editor.editTitle' : 'editor.newTitle'));
   const fresh = id === null || id === own.id;
 
