@@ -1,12 +1,14 @@
 // `npm run screenshots`: the dashboard's pages at 1280×800 in English and Arabic, light and
 // dark, from the real stack in-process (SQLite in a temporary directory, the WhatsApp
-// emulator), into docs/screenshots/<page>-<en|ar>-<light|dark>.png. Language and theme are
+// emulator), into docs/screenshots/<page>-<en|ar>-<light|dark>.png. Long pages (the
+// campaign editor, reports) are taken whole. Language and theme are
 // changed with the UI's own switches; only the login page, which has no theme switch,
 // gets the theme through the key the app's switch writes, and a reload.
 import { mkdirSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
+import type { WsServerMessage } from '@wasla/protocol';
 import { ADMIN, Stack } from '../apps/server/test/harness.js';
 import { decodeQrDataUrl } from '../apps/server/test/qr.js';
 import { browserSkipReason, launchBrowser, logIn, waitForStatus } from '../e2e/browser.js';
@@ -20,11 +22,17 @@ const OUT = fileURLToPath(new URL('../docs/screenshots/', import.meta.url));
 const VIEWPORT = { width: 1280, height: 800 };
 // One switch at a time between consecutive looks.
 const LOOKS: Look[] = [['en', 'light'], ['en', 'dark'], ['ar', 'dark'], ['ar', 'light']];
-const PAGES = [
+/** A page to shoot: reached from the sidebar when it is there, else by its address. */
+interface Shot {
+  name: string;
+  href: string;
+  fullPage?: boolean;
+}
+const PAGES: Shot[] = [
   { name: 'dashboard', href: '/' },
   { name: 'messages', href: '/messages/' },
   { name: 'settings', href: '/settings/' },
-] as const;
+];
 const MESSAGES = [
   { to: '0551234567', text: 'Your order #1042 has shipped and arrives tomorrow.' },
   { to: '0509876543', text: 'مرحبًا سارة، تم تأكيد موعدك يوم الأحد الساعة ١٠ صباحًا.' },
@@ -80,17 +88,29 @@ async function setLook(page: Page, [lang, theme]: Look, where: 'login' | 'app'):
 }
 
 const shots: string[] = [];
-async function shoot(page: Page, name: string, [lang, theme]: Look): Promise<void> {
+async function shoot(page: Page, name: string, [lang, theme]: Look, fullPage = false): Promise<void> {
   const file = path.join(OUT, `${name}-${lang}-${theme}.png`);
-  await page.screenshot({ path: file, animations: 'disabled' });
+  await page.screenshot({ path: file, animations: 'disabled', fullPage });
   shots.push(file);
 }
 
 async function openPage(page: Page, href: string): Promise<void> {
+  const url = new URL(href, page.url());
   const link = page.locator(`.layout-sidebar a[href="${href}"]`);
-  if (new URL(page.url()).pathname !== href) await link.click();
-  await page.waitForURL((url) => url.pathname === href);
+  if (await link.count()) {
+    if (new URL(page.url()).pathname !== href) await link.click();
+  } else {
+    await page.goto(url.href);
+  }
+  await page.waitForURL((current) => current.pathname === url.pathname && current.search === url.search);
   await waitForStatus(page, 'ready');
+}
+
+/** Charts draw after chart.js arrives: wait until each canvas has been taken over by it. */
+async function chartsDrawn(page: Page): Promise<void> {
+  await page.waitForFunction(() => Array.from(document.querySelectorAll<HTMLCanvasElement>('.chart canvas')).every((canvas) => canvas.style.display === 'block'), undefined, { timeout: 20_000 });
+  // chart.js paints on the next animation frame.
+  await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve))));
 }
 
 async function sendMessages(page: Page): Promise<void> {
@@ -100,6 +120,68 @@ async function sendMessages(page: Page): Promise<void> {
     await page.fill('textarea[name="text"]', text);
     await page.getByRole('button', { name: 'Send' }).click();
     await page.locator('[data-message-id]', { hasText: text }).locator('[data-message-status="read"]').waitFor({ timeout: 20_000 });
+  }
+}
+
+/** The audience of the screenshots' campaigns: one number not on WhatsApp, one invalid, one repeated. */
+const AUDIENCE_CSV = [
+  'phone,name,city',
+  '0551234567,Sara,الرياض',
+  '0509876543,Omar,Jeddah',
+  '0561112222,هدى,الدمام',
+  '0533334444,Faisal,Riyadh',
+  '0544445555,Noura,Abha',
+  '0555556666,Khalid,Mecca',
+  '0566667777,Reem,Taif',
+  '12345,Unknown,—',
+  '0509876543,Omar A.,Jeddah',
+].join('\n');
+/** Every number of the file but Reem's (+966566667777), who is not on WhatsApp. */
+const ON_WHATSAPP = ['+966551234567', '+966509876543', '+966561112222', '+966533334444', '+966544445555', '+966555556666'];
+
+async function importAudience(stack: Stack, cookie: string, campaignId: string): Promise<void> {
+  const response = await fetch(`${stack.baseUrl}/api/campaigns/${campaignId}/recipients`, {
+    method: 'POST',
+    headers: { cookie, origin: stack.baseUrl, 'content-type': 'text/csv' },
+    body: AUDIENCE_CSV,
+  });
+  if (!response.ok) throw new Error(`importing the audience answered ${response.status}: ${await response.text()}`);
+}
+
+async function createCampaign(stack: Stack, cookie: string, body: Record<string, unknown>): Promise<string> {
+  const created = await stack.api(cookie, 'POST', '/api/campaigns', body);
+  if (created.status !== 201) throw new Error(`creating a campaign answered ${created.status}: ${JSON.stringify(created.json)}`);
+  await importAudience(stack, cookie, created.json.id);
+  return created.json.id as string;
+}
+
+/**
+ * Campaigns for the campaign and report pages: one completed (a number not on WhatsApp,
+ * an invalid one and a duplicate skipped), one held by the hourly limit, one draft.
+ */
+async function seedCampaigns(stack: Stack, cookie: string): Promise<{ completed: string; running: string; draft: string }> {
+  const socket = await stack.socket(cookie, ['campaign_progress']);
+  const progress = (id: string, check: (data: Extract<WsServerMessage, { type: 'campaign_progress' }>['data']) => boolean) =>
+    socket.waitFor((message) => message.type === 'campaign_progress' && message.data.campaignId === id && check(message.data), 60_000);
+  try {
+    const noWaiting = { minGapMs: 0, maxGapMs: 0, quietHours: null };
+    await stack.control('PUT', '/control/numbers', { onWhatsApp: ON_WHATSAPP });
+    const completed = await createCampaign(stack, cookie, { name: 'عروض رمضان', template: 'مرحبًا {{name}}، عروض رمضان وصلت إلى فرعنا في {{city}}. نراك قريبًا!', limits: noWaiting });
+    const startedCompleted = progress(completed, (data) => data.status === 'completed' && data.counts.read === data.counts.total - data.counts.skipped - data.counts.failed);
+    await stack.api(cookie, 'POST', `/api/campaigns/${completed}/start`);
+    await startedCompleted;
+    await stack.control('PUT', '/control/numbers', { onWhatsApp: '*' });
+
+    // The hourly limit counts every campaign message of the hour: 6 sent above, so 3 more.
+    const running = await createCampaign(stack, cookie, { name: 'Weekly newsletter', template: 'Hi {{name}}, here is what is new in {{city}} this week.', limits: { ...noWaiting, hourlyCap: 9, dailyCap: 600 } });
+    const heldBack = progress(running, (data) => data.waiting?.code === 'hourly_cap' && data.counts.read >= 3);
+    await stack.api(cookie, 'POST', `/api/campaigns/${running}/start`);
+    await heldBack;
+
+    const draft = await createCampaign(stack, cookie, { name: 'Eid greetings', template: 'Eid Mubarak, {{name}}! Our {{city}} branch is open all through the holiday.' });
+    return { completed, running, draft };
+  } finally {
+    socket.close();
   }
 }
 
@@ -141,13 +223,24 @@ async function main(): Promise<void> {
     const key = await stack.api(cookie, 'POST', '/api/api-keys', { name: 'Order system', role: 'operator' });
     const user = await stack.api(cookie, 'POST', '/api/users', { email: 'sara@wasla.test', name: 'Sara Al-Harbi', password: 'operator password 123', role: 'operator', locale: 'ar' });
     if (key.status !== 201 || user.status !== 201) throw new Error(`creating the API key / user answered ${key.status} / ${user.status}`);
+    const campaigns = await seedCampaigns(stack, cookie);
+    await stack.control('POST', '/control/inbound', { from: '+966551234567', text: 'شكرًا! إلى متى تستمر العروض؟' });
+    const pages: Shot[] = [
+      ...PAGES,
+      { name: 'campaigns', href: '/campaigns/' },
+      { name: 'campaign', href: `/campaigns/view/?id=${campaigns.running}`, fullPage: true },
+      { name: 'campaign-new', href: `/campaigns/new/?id=${campaigns.draft}`, fullPage: true },
+      { name: 'reports', href: '/reports/', fullPage: true },
+      { name: 'report', href: `/reports/campaign/?id=${campaigns.completed}`, fullPage: true },
+    ];
 
     for (const look of LOOKS) {
       await setLook(page, look, 'app');
-      for (const { name, href } of PAGES) {
+      for (const { name, href, fullPage } of pages) {
         await openPage(page, href);
         await settle(page, look);
-        await shoot(page, name, look);
+        await chartsDrawn(page);
+        await shoot(page, name, look, fullPage);
       }
     }
     await context.close();

@@ -9,6 +9,7 @@ import { useErrorText } from '@/i18n/errors';
 import { campaignsApi } from '@/lib/campaigns';
 import { useNotify } from '@/components/common/ToastProvider';
 import { ConfirmDelete } from '@/components/settings/ConfirmDelete';
+import { reportHref } from './links';
 
 type Command = 'pause' | 'resume' | 'cancel';
 
@@ -54,7 +55,7 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
       ) : null}
       {canCancel ? <Button type="button" text severity="danger" icon="pi pi-times" label={t('campaign.cancel')} disabled={pending !== null} onClick={() => setConfirmingCancel(true)} /> : null}
       {status !== 'draft' ? (
-        <Link href={`/reports/campaign/?id=${encodeURIComponent(campaign.id)}`} className="p-button p-component p-button-text">
+        <Link href={reportHref(campaign.id)} className="p-button p-component p-button-text">
           <i className="pi pi-chart-bar p-button-icon p-button-icon-left" aria-hidden="true" />
           <span className="p-button-label">{t('campaign.report')}</span>
         </Link>

@@ -18,14 +18,11 @@ import { LoadingRows } from '@/components/common/LoadingRows';
 import { CampaignProgressBar } from './CampaignProgressBar';
 import { CampaignStatusTag } from './CampaignStatusTag';
 import { CAMPAIGN_STATUS } from './campaign-status';
+import { campaignHref } from './links';
 
 const PAGE_SIZE = 25;
 const ALL = 'all';
 const campaignKey = (campaign: Campaign) => campaign.id;
-
-export function campaignHref(campaign: Pick<Campaign, 'id'>): string {
-  return `/campaigns/view/?id=${encodeURIComponent(campaign.id)}`;
-}
 
 /** Every campaign, newest first, with live progress; filtered by status on request. */
 export function CampaignList() {

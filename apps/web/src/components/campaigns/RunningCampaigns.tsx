@@ -12,7 +12,7 @@ import { LoadingRows } from '@/components/common/LoadingRows';
 import { CampaignProgressBar } from './CampaignProgressBar';
 import { CampaignStatusTag } from './CampaignStatusTag';
 import { WaitingNotice } from './WaitingNotice';
-import { campaignHref } from './CampaignList';
+import { campaignHref } from './links';
 
 type Load = { kind: 'loading' } | { kind: 'ready'; campaigns: Campaign[] } | { kind: 'error'; error: unknown };
 

@@ -9,7 +9,7 @@ import { campaignsApi } from '@/lib/campaigns';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
 import { CampaignStatusTag } from '@/components/campaigns/CampaignStatusTag';
-import { campaignHref } from '@/components/campaigns/CampaignList';
+import { campaignHref } from '@/components/campaigns/links';
 import { ReasonBreakdown } from './ReasonBreakdown';
 import { TotalsCards } from './TotalsCards';
 

@@ -11,6 +11,7 @@ import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
 import { EmptyState } from '@/components/common/EmptyState';
 import { CampaignStatusTag } from '@/components/campaigns/CampaignStatusTag';
+import { reportHref } from '@/components/campaigns/links';
 import { DailyChart } from './LazyCharts';
 import { ReasonBreakdown } from './ReasonBreakdown';
 import { TotalsCards } from './TotalsCards';
@@ -132,7 +133,7 @@ function RangeReportBody({ report }: { report: RangeReport }) {
                 {report.campaigns.map((campaign) => (
                   <tr key={campaign.id} data-campaign-id={campaign.id}>
                     <td>
-                      <Link href={`/reports/campaign/?id=${encodeURIComponent(campaign.id)}`} className="table-link">{campaign.name}</Link>
+                      <Link href={reportHref(campaign.id)} className="table-link">{campaign.name}</Link>
                     </td>
                     <td><CampaignStatusTag status={campaign.status} /></td>
                     <td className="num">{format.number(campaign.totals.sent)}</td>

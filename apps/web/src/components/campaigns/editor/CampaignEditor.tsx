@@ -11,7 +11,7 @@ import { campaignsApi } from '@/lib/campaigns';
 import { useFormSubmit } from '@/hooks/useFormSubmit';
 import { useNotify } from '@/components/common/ToastProvider';
 import { ConfirmDelete } from '@/components/settings/ConfirmDelete';
-import { campaignHref } from '../CampaignList';
+import { campaignHref } from '../links';
 import { AudienceSection } from './AudienceSection';
 import { DEFAULT_LIMITS_FORM, formToLimits, limitsErrors, limitsToForm } from './limits';
 import type { LimitsForm } from './limits';

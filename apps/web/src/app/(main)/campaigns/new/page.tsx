@@ -10,7 +10,7 @@ import { useApiResource } from '@/hooks/useApiResource';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
 import { CampaignEditor } from '@/components/campaigns/editor/CampaignEditor';
-import { campaignHref } from '@/components/campaigns/CampaignList';
+import { campaignHref } from '@/components/campaigns/links';
 
 /** `/campaigns/new/`: a new campaign; `?id=` a draft being edited (a query, as the export has no dynamic routes). */
 export default function NewCampaignPage() {
