@@ -21,11 +21,13 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
   const notify = useNotify();
   const [pending, setPending] = useState<Command | null>(null);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
+  const [confirmingResume, setConfirmingResume] = useState(false);
   const { status, pause } = campaign;
   const canPause = status === 'running' || status === 'scheduled';
   // A lost session resumes by itself; pressing Resume would change nothing.
   const canResume = status === 'paused' && pause?.code !== 'session_not_ready';
   const canCancel = status === 'running' || status === 'paused' || status === 'scheduled';
+  const restricted = pause?.code === 'account_restricted';
 
   const send = async (command: Command) => {
     setPending(command);
@@ -41,17 +43,9 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
   return (
     <div className="campaign-actions">
       {canPause ? <Button type="button" outlined icon="pi pi-pause" label={t('campaign.pause')} loading={pending === 'pause'} disabled={pending !== null} onClick={() => void send('pause')} /> : null}
-      {canResume ? (
-        <Button
-          type="button"
-          icon="pi pi-play icon-directional"
-          severity={pause?.code === 'account_restricted' ? 'danger' : undefined}
-          outlined={pause?.code === 'account_restricted'}
-          label={pause?.code === 'account_restricted' ? t('campaign.resumeAnyway') : t('campaign.resume')}
-          loading={pending === 'resume'}
-          disabled={pending !== null}
-          onClick={() => void send('resume')}
-        />
+      {canResume && !restricted ? <Button type="button" icon="pi pi-play" label={t('campaign.resume')} loading={pending === 'resume'} disabled={pending !== null} onClick={() => void send('resume')} /> : null}
+      {canResume && restricted ? (
+        <Button type="button" outlined severity="danger" icon="pi pi-play" label={t('campaign.resumeAnyway')} loading={pending === 'resume'} disabled={pending !== null} onClick={() => setConfirmingResume(true)} />
       ) : null}
       {canCancel ? <Button type="button" text severity="danger" icon="pi pi-times" label={t('campaign.cancel')} disabled={pending !== null} onClick={() => setConfirmingCancel(true)} /> : null}
       {status !== 'draft' ? (
@@ -68,6 +62,15 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
         rejectLabel={t('campaign.keepSending')}
         onAccept={() => void send('cancel')}
         onHide={() => setConfirmingCancel(false)}
+      />
+      <ConfirmDelete
+        visible={confirmingResume}
+        header={t('campaign.resumeConfirmTitle')}
+        message={t('campaign.resumeConfirm')}
+        acceptLabel={t('campaign.resumeAnyway')}
+        rejectLabel={t('campaign.keepPaused')}
+        onAccept={() => void send('resume')}
+        onHide={() => setConfirmingResume(false)}
       />
     </div>
   );

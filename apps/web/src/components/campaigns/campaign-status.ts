@@ -46,6 +46,8 @@ const FAILURE_REASON: Partial<Record<string, MessageKey>> = {
   interrupted: 'reason.interrupted',
   session_not_ready: 'reason.session_not_ready',
   account_restricted: 'reason.account_restricted',
+  // WhatsApp's own code for an account restricted from starting chats.
+  '463': 'reason.account_restricted',
   cancelled: 'reason.cancelled',
   error: 'reason.error',
   other: 'reason.other',
