@@ -224,6 +224,8 @@ async function main(): Promise<void> {
     const user = await stack.api(cookie, 'POST', '/api/users', { email: 'sara@wasla.test', name: 'Sara Al-Harbi', password: 'operator password 123', role: 'operator', locale: 'ar' });
     if (key.status !== 201 || user.status !== 201) throw new Error(`creating the API key / user answered ${key.status} / ${user.status}`);
     const campaigns = await seedCampaigns(stack, cookie);
+    // Replies: one opts out (it lands on the opt-out list in Settings), one asks a question.
+    await stack.control('POST', '/control/inbound', { from: '+966544445555', text: 'STOP' });
     await stack.control('POST', '/control/inbound', { from: '+966551234567', text: 'شكرًا! إلى متى تستمر العروض؟' });
     const pages: Shot[] = [
       ...PAGES,

@@ -49,7 +49,7 @@ export function CampaignList() {
         </div>
       </header>
       {state.phase === 'loading' ? <LoadingRows rows={4} /> : null}
-      {state.phase === 'error' ? <ErrorState error={state.error} onRetry={reload} /> : null}
+      {state.phase === 'error' ? <ErrorState error={state.error} onRetry={() => reload()} /> : null}
       {state.phase === 'ready' && rows.length === 0 && status === null ? <CampaignsIntro /> : null}
       {state.phase === 'ready' && rows.length === 0 && status !== null ? <EmptyState icon="pi-filter" text={t('campaigns.filter.empty', { status: t(CAMPAIGN_STATUS[status].label) })} /> : null}
       {state.phase === 'ready' && rows.length > 0 ? (

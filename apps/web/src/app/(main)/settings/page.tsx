@@ -6,6 +6,7 @@ import { useCurrentUser } from '@/auth/CurrentUserProvider';
 import { PreferencesPanel } from '@/components/settings/PreferencesPanel';
 import { UsersPanel } from '@/components/settings/UsersPanel';
 import { ApiKeysPanel } from '@/components/settings/ApiKeysPanel';
+import { OptOutsPanel } from '@/components/settings/OptOutsPanel';
 
 export default function SettingsPage() {
   const t = useT();
@@ -16,6 +17,7 @@ export default function SettingsPage() {
       <h1 className="page__title">{t('settings.title')}</h1>
       <div className="settings-stack">
         <PreferencesPanel />
+        <OptOutsPanel />
         {isAdmin ? (
           <>
             <UsersPanel />
