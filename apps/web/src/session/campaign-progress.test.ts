@@ -87,6 +87,12 @@ describe('withProgress', () => {
     assert.equal(live.name, 'Ramadan offers');
   });
 
+  test('the progress that tells of the end gives the finishing time', () => {
+    const done = withProgress(campaign(), makeProgress({ sent: 10, pending: 0 }, { status: 'completed', at: '2025-01-01T00:05:00.000Z' }));
+    assert.equal(done.finishedAt, '2025-01-01T00:05:00.000Z');
+    assert.equal(withProgress(campaign(), makeProgress({ sent: 1 }, { at: '2025-01-01T00:01:00.000Z' })).finishedAt, null);
+  });
+
   test('an older progress, another campaign\'s, or none leaves the fetched campaign as it is', () => {
     const fetched = campaign({ status: 'paused', updatedAt: '2025-01-01T00:00:30.000Z' });
     assert.equal(withProgress(fetched, makeProgress({ sent: 4 }, { at: '2025-01-01T00:00:20.000Z' })), fetched);

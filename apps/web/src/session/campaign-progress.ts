@@ -63,5 +63,15 @@ export class CampaignProgressBook {
  */
 export function withProgress(campaign: Campaign, progress: CampaignProgress | null | undefined): Campaign {
   if (!progress || progress.campaignId !== campaign.id || time(progress.at) < time(campaign.updatedAt)) return campaign;
-  return { ...campaign, status: progress.status, pause: progress.pause, waiting: progress.waiting, counts: progress.counts, updatedAt: progress.at };
+  const finished = (progress.status === 'completed' || progress.status === 'cancelled') && campaign.finishedAt === null;
+  return {
+    ...campaign,
+    status: progress.status,
+    pause: progress.pause,
+    waiting: progress.waiting,
+    counts: progress.counts,
+    updatedAt: progress.at,
+    // The event that tells of the end is the end: no need to fetch the campaign again for its time.
+    finishedAt: finished ? progress.at : campaign.finishedAt,
+  };
 }
