@@ -1,11 +1,11 @@
 'use client';
 
-import { createContext, useCallback, useLayoutEffect, useMemo, useState } from 'react';
+import { createContext, useCallback, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import type { ReactNode } from 'react';
-import type { MessageKey } from './en';
+import type { Dictionary, MessageKey } from './en';
 import { createFormatters } from './format';
 import type { Formatters } from './format';
-import { DEFAULT_LOCALE, DICTIONARIES, directionOf, readStoredLocale, storeLocale } from './locales';
+import { DEFAULT_LOCALE, ENGLISH, directionOf, loadDictionary, readStoredLocale, storeLocale } from './locales';
 import type { Locale } from './locales';
 
 export type TranslationValues = Record<string, string | number>;
@@ -43,31 +43,57 @@ function interpolate(template: string, values: TranslationValues | undefined): s
 export function I18nProvider({ children }: { children: ReactNode }) {
   // The static HTML is rendered in the default language; the boot script in the root
   // layout has already set <html lang dir> from storage and hidden the body until the
-  // stored language is applied here, before the first paint.
+  // stored language is applied here — once its words have arrived, for Arabic.
   const [locale, setLocaleState] = useState<Locale>(DEFAULT_LOCALE);
   const [restored, setRestored] = useState(false);
+  // A language whose words are on their way: the page stays as it is (hidden on first load) until they arrive.
+  const [loading, setLoading] = useState<Locale | null>(null);
+  const dictionaries = useRef<Partial<Record<Locale, Dictionary>>>({ en: ENGLISH });
+  const wanted = useRef<Locale>(DEFAULT_LOCALE);
 
-  useLayoutEffect(() => {
-    const stored = readStoredLocale();
-    if (stored) setLocaleState(stored);
-    setRestored(true);
+  const show = useCallback((next: Locale) => {
+    wanted.current = next;
+    if (dictionaries.current[next]) {
+      setLoading(null);
+      setLocaleState(next);
+      return;
+    }
+    setLoading(next);
+    loadDictionary(next)
+      .then((dictionary) => {
+        dictionaries.current[next] = dictionary;
+        if (wanted.current !== next) return;
+        setLocaleState(next);
+        setLoading(null);
+      })
+      // The chunk could not be fetched (offline, a deploy replaced it): stay in the language we have.
+      .catch(() => setLoading((current) => (current === next ? null : current)));
   }, []);
 
   useLayoutEffect(() => {
-    if (!restored) return;
+    const stored = readStoredLocale();
+    if (stored) show(stored);
+    setRestored(true);
+  }, [show]);
+
+  useLayoutEffect(() => {
+    if (!restored || loading) return;
     const root = document.documentElement;
     root.lang = locale;
     root.dir = directionOf(locale);
     root.classList.remove('i18n-pending');
-  }, [locale, restored]);
+  }, [locale, restored, loading]);
 
-  const setLocale = useCallback((next: Locale) => {
-    setLocaleState(next);
-    storeLocale(next);
-  }, []);
+  const setLocale = useCallback(
+    (next: Locale) => {
+      show(next);
+      storeLocale(next);
+    },
+    [show],
+  );
 
   const value = useMemo<I18nContextValue>(() => {
-    const dictionary = DICTIONARIES[locale];
+    const dictionary = dictionaries.current[locale] ?? ENGLISH;
     return {
       locale,
       dir: directionOf(locale),

@@ -1,4 +1,3 @@
-import { ar } from './ar';
 import { en } from './en';
 import type { Dictionary } from './en';
 
@@ -9,7 +8,15 @@ export const DEFAULT_LOCALE: Locale = 'en';
 /** Where the chosen language is remembered for the login page (the account holds the real choice). */
 export const LOCALE_STORAGE_KEY = 'wasla.locale';
 
-export const DICTIONARIES: Record<Locale, Dictionary> = { en, ar };
+/**
+ * A language's words. English ships with every page (the static HTML is rendered in
+ * it); Arabic is a chunk of its own, fetched when chosen, so English pages don't carry it.
+ */
+export function loadDictionary(locale: Locale): Promise<Dictionary> {
+  return locale === 'en' ? Promise.resolve(en) : import('./ar').then((module) => module.ar);
+}
+
+export const ENGLISH: Dictionary = en;
 
 export function isLocale(value: unknown): value is Locale {
   return value === 'en' || value === 'ar';
