@@ -249,6 +249,14 @@ for (const database of databases) {
         const received = await receivedByRecipient(stack);
         assert.deepEqual(received.get(testNumber(50))?.map((m) => m.text), ['Hi Z']);
 
+        // Paused before its time and resumed, a scheduled campaign waits for its time again.
+        const far = await createCampaign(stack, cookie, { name: 'Far', template: 'Hi {{name}}', csv: `phone,name\n${testNumber(60)},Y\n` });
+        await stack.api(cookie, 'PATCH', `/api/campaigns/${far.campaign.id}`, { scheduledAt: new Date(Date.now() + 3_600_000).toISOString() });
+        assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${far.campaign.id}/start`)).json.startedAt, null);
+        assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${far.campaign.id}/pause`)).json.status, 'paused');
+        assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${far.campaign.id}/resume`)).json.status, 'scheduled');
+        assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${far.campaign.id}/cancel`)).json.status, 'cancelled');
+
         // Started campaigns can't be edited; bad limits are refused with the field named.
         const edit = await stack.api(cookie, 'PATCH', `/api/campaigns/${later.campaign.id}`, { name: 'Renamed' });
         assert.equal(edit.status, 409);
@@ -258,6 +266,26 @@ for (const database of databases) {
         const badTemplate = await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Bad', template: 'Hi {{first name}}' });
         assert.equal(badTemplate.status, 400);
         assert.match(badTemplate.json.error.message, /not a variable/);
+        socket.close();
+      });
+    });
+
+    test('a restriction seen on a single send holds a campaign started after it, with the reason', async () => {
+      await withSession({ database, linked: true }, async ({ stack, cookie }) => {
+        const socket = await stack.socket(cookie, EVENTS);
+        await stack.control('PUT', '/control/config', { ackError: 463 });
+        const single = await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(90), text: 'hello' });
+        await socket.waitFor((m) => m.type === 'message_status' && m.data.id === single.json.id && m.data.status === 'failed');
+        const { campaign } = await createCampaign(stack, cookie, { template: 'Hi {{name}}', csv: `phone,name\n${testNumber(1)},A\n` });
+        const started = await stack.api(cookie, 'POST', `/api/campaigns/${campaign.id}/start`);
+        assert.equal(started.json.status, 'paused');
+        assert.equal(started.json.pause.code, 'account_restricted');
+        assert.equal((await worldMessages(stack)).length, 1);
+        await stack.control('PUT', '/control/config', { ackError: null });
+        const resumed = await stack.api(cookie, 'POST', `/api/campaigns/${campaign.id}/resume`);
+        assert.equal(resumed.json.status, 'running');
+        await waitForProgress(socket, campaign.id, (p) => p.status === 'completed');
+        assert.equal((await worldMessages(stack)).length, 2);
         socket.close();
       });
     });

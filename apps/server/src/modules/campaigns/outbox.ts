@@ -104,6 +104,11 @@ export class SessionOutbox {
     }
   }
 
+  /** Why sending is stopped for the account, while an ack said it is restricted; else null. */
+  get restriction(): string | null {
+    return this.restrictedSince ? RESTRICTED_REASON : null;
+  }
+
   /** Lets sending go on after a person resumed a campaign paused for a restriction. */
   clearRestriction(): void {
     this.restrictedSince = null;

@@ -288,7 +288,9 @@ export class CampaignsRepository {
       .select(['campaign_recipients.campaign_id as campaignId', 'campaign_recipients.status', 'campaign_recipients.reason', (eb) => eb.fn.countAll<number | string>().as('n')])
       .where('campaign_recipients.updated_at', '>=', range.from)
       .where('campaign_recipients.updated_at', '<', range.to)
-      .where('campaign_recipients.status', '=', 'skipped');
+      .where('campaign_recipients.status', '=', 'skipped')
+      // A draft's rows were never going to be sent: only campaigns that started count.
+      .where('campaigns.started_at', 'is not', null);
     if (range.sessionId) select = select.where('campaigns.session_id', '=', range.sessionId);
     const rows = await select.groupBy(['campaign_recipients.campaign_id', 'campaign_recipients.status', 'campaign_recipients.reason']).execute();
     return rows.map((row) => ({ campaignId: row.campaignId, status: row.status, reason: row.reason, n: Number(row.n) }));

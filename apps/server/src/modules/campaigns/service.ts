@@ -283,7 +283,7 @@ export class CampaignService implements OutboxHost {
       }
       const at = this.now();
       if (record.scheduledAt && new Date(record.scheduledAt) > at) {
-        await this.options.repository.setStatus(id, ['draft'], 'scheduled', { at: at.toISOString(), started: true });
+        await this.options.repository.setStatus(id, ['draft'], 'scheduled', { at: at.toISOString() });
         this.arm({ ...record, status: 'scheduled' });
       } else {
         await this.begin(record, ['draft'], { started: true });
@@ -311,7 +311,13 @@ export class CampaignService implements OutboxHost {
       const record = await this.record(id);
       if (record.status !== 'paused') throw new AppError('invalid_campaign_state', `Only a paused campaign can be resumed; this one is ${record.status}.`);
       if (record.pause?.code === 'account_restricted') this.outbox(record.sessionId).clearRestriction();
-      await this.begin(record, ['paused'], {});
+      if (!record.startedAt && record.scheduledAt && new Date(record.scheduledAt) > this.now()) {
+        // Paused before its time came: it waits for its time again.
+        await this.options.repository.setStatus(id, ['paused'], 'scheduled', { at: this.now().toISOString(), pause: null });
+        this.arm({ ...record, status: 'scheduled' });
+      } else {
+        await this.begin(record, ['paused'], { started: !record.startedAt });
+      }
       return this.afterChange(id);
     });
   }
@@ -333,13 +339,16 @@ export class CampaignService implements OutboxHost {
   /** Running when the session is ready, otherwise paused until it is. */
   private async begin(record: CampaignRecord, from: CampaignStatus[], change: { started?: boolean }): Promise<void> {
     const at = this.now().toISOString();
+    const outbox = this.outbox(record.sessionId);
+    const restricted = outbox.restriction;
     const ready = this.sessionReady(record.sessionId);
-    await this.options.repository.setStatus(record.id, from, ready ? 'running' : 'paused', {
-      at,
-      pause: ready ? null : { code: 'session_not_ready', reason: notReadyReason(this.options.sessions.state(record.sessionId)) },
-      ...change,
-    });
-    this.outbox(record.sessionId).wake();
+    const pause: { code: CampaignPauseCode; reason: string } | null = restricted
+      ? { code: 'account_restricted', reason: restricted }
+      : ready
+        ? null
+        : { code: 'session_not_ready', reason: notReadyReason(this.options.sessions.state(record.sessionId)) };
+    await this.options.repository.setStatus(record.id, from, pause ? 'paused' : 'running', { at, pause, ...change });
+    outbox.wake();
   }
 
   private async afterChange(id: string): Promise<Campaign> {
@@ -356,7 +365,7 @@ export class CampaignService implements OutboxHost {
       if (due > MAX_TIMER_MS) return this.arm(record);
       void this.serial(async () => {
         const current = await this.options.repository.get(record.id);
-        if (current?.status === 'scheduled') await this.begin(current, ['scheduled'], {});
+        if (current?.status === 'scheduled') await this.begin(current, ['scheduled'], { started: true });
         return this.afterChange(record.id);
       }).catch((error: unknown) => this.options.logger.error({ err: error, campaignId: record.id }, 'could not start a scheduled campaign'));
     }, Math.min(Math.max(0, due), MAX_TIMER_MS));

@@ -84,7 +84,8 @@ export class MessageService {
    */
   async recordInbound(sessionId: string, inbound: InboundMessage[]): Promise<void> {
     for (const received of inbound) {
-      const at = received.at.toISOString();
+      // WhatsApp stamps messages to the second; the time we received it keeps the log in order.
+      const at = this.now();
       let message: Message;
       try {
         message = await this.options.repository.insert({
