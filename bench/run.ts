@@ -8,6 +8,7 @@ import { formatPropagation, propagationBench } from './web-propagation.js';
 import { economyBench, formatEconomy } from './web-economy.js';
 import { formatJsShipped, jsShippedBench } from './web-js.js';
 import { csvImportBench, formatCsvImport } from './csv-import.js';
+import { formatOutbox, outboxBench } from './outbox.js';
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -51,3 +52,4 @@ if (want('propagation')) process.stdout.write(`\n${formatPropagation(await propa
 if (want('economy')) process.stdout.write(`\n${formatEconomy(await economyBench())}\n`);
 if (want('js')) process.stdout.write(`\n${formatJsShipped(await jsShippedBench())}\n`);
 if (want('csv')) process.stdout.write(`\n${formatCsvImport(await csvImportBench())}\n`);
+if (want('outbox')) process.stdout.write(`\n${formatOutbox(await outboxBench())}\n`);
