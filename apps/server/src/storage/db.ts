@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { StorageLogger } from './logger.js';
 import { migrateToLatest } from './migrate.js';
@@ -74,7 +75,35 @@ function openSqlite(dataDir: string): Storage {
   database.pragma('synchronous = NORMAL');
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
-  return createStorage(new Kysely<Database>({ dialect: new SqliteDialect({ database }) }), 'sqlite');
+  return createStorage(new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(database) }) }), 'sqlite');
+}
+
+/** Statements kept prepared, by SQL text; Kysely's driver would prepare every query again. */
+const STATEMENT_CACHE_SIZE = 256;
+
+function withStatementCache(database: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    prepare(text: string) {
+      const cached = cache.get(text);
+      // A statement still being iterated (a streamed query) can't run again: take a fresh one.
+      if (cached && !cached.busy) {
+        cache.delete(text);
+        cache.set(text, cached);
+        return cached;
+      }
+      const statement = database.prepare(text);
+      if (!cached) {
+        cache.set(text, statement);
+        if (cache.size > STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+      }
+      return statement;
+    },
+    close() {
+      cache.clear();
+      database.close();
+    },
+  };
 }
 
 function openPostgres(connectionString: string, schema: string | undefined, logger: StorageLogger | undefined): Storage {

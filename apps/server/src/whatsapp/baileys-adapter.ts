@@ -1,16 +1,18 @@
 import makeWASocket, {
   Browsers,
+  DisconnectReason,
   WA_CERT_DETAILS,
   generateMessageIDV2,
   jidDecode,
   makeCacheableSignalKeyStore,
   proto,
 } from 'baileys';
-import type { WAMessage, WAMessageUpdate, WASocket } from 'baileys';
+import type { BinaryNode, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { loadAuthState } from './auth-state.js';
 import { quietLibsignal } from './quiet-libsignal.js';
 import type { DatabaseAuthState } from './auth-state.js';
+import { ConnectionClosedDuringSend } from './provider.js';
 import type {
   ConnectionClose,
   ConnectionListener,
@@ -186,6 +188,11 @@ class BaileysConnection implements WhatsAppConnection {
       if (update.connection === 'open') this.listener.open({ phoneNumber: phoneFromJid(socket.user?.id ?? auth.creds.me?.id) });
       if (update.connection === 'close') this.reportClosed(closeReason(update.lastDisconnect?.error));
     });
+    // rc14 turns only a failed server ack into a status; a plain one is WhatsApp's single
+    // tick ("sent"), and nothing else says the server has the message before delivery.
+    socket.ws.on('CB:ack,class:message', (node: BinaryNode) => {
+      if (node.attrs.id && !node.attrs.error) this.emitReceipts([{ messageId: node.attrs.id, status: 'sent', errorCode: null }]);
+    });
     socket.ev.on('messages.update', (updates) => this.emitReceipts(toReceiptUpdates(updates)));
     socket.ev.on('messages.upsert', ({ messages, type }) => {
       this.emitReceipts(toReceiptUpdatesFromUpsert(messages));
@@ -227,7 +234,14 @@ class BaileysConnection implements WhatsAppConnection {
   }
 
   async sendText(toDigits: string, text: string, messageId: string): Promise<void> {
-    await (await this.live()).sendMessage(`${toDigits}@s.whatsapp.net`, { text }, { messageId });
+    const socket = await this.live();
+    try {
+      await socket.sendMessage(`${toDigits}@s.whatsapp.net`, { text }, { messageId });
+    } catch (error) {
+      // Baileys' "Connection Closed" (428) comes before the close event reaches the session.
+      if (closeReason(error).statusCode === DisconnectReason.connectionClosed) throw new ConnectionClosedDuringSend();
+      throw error;
+    }
   }
 
   async onWhatsApp(digits: string[]): Promise<Set<string>> {

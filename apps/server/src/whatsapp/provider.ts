@@ -39,6 +39,14 @@ export interface ConnectionListener {
   inbound(messages: InboundMessage[]): void;
 }
 
+/** A send cut off by the connection closing: WhatsApp may or may not have the message. */
+export class ConnectionClosedDuringSend extends Error {
+  constructor() {
+    super('The connection to WhatsApp closed during the send.');
+    this.name = 'ConnectionClosedDuringSend';
+  }
+}
+
 /** One live WhatsApp connection (one Baileys socket). Never reused after it closes. */
 export interface WhatsAppConnection {
   /** Asks WhatsApp for an 8-character code to type on the phone; `digits` includes the country code. */

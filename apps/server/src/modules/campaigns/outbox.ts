@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { CampaignWaitCode } from '@wasla/protocol';
+import { ConnectionClosedDuringSend } from '../../whatsapp/provider.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { MessageService } from '../messages/service.js';
 import type { SessionService } from '../sessions/service.js';
@@ -73,6 +74,8 @@ export class SessionOutbox {
   private lastSentAt: Date | null = null;
   private gapMs = 0;
   private historyLoaded = false;
+  /** The session's campaign sends in the last hour and day: counted by the database, plus every claim since. */
+  private recent: { hour: number; day: number } | null = null;
   /** Set when an ack said the account is restricted; cleared when a person resumes. */
   private restrictedSince: Date | null = null;
   private readonly logger: Logger;
@@ -172,15 +175,13 @@ export class SessionOutbox {
     const [campaign] = await repository.bySessionAndStatus(this.sessionId, ['running']);
     if (!campaign) return SLEEP;
 
-    const batch = await repository.nextPending(campaign.id, CHECK_BATCH);
-    if (batch.length === 0) {
+    const [recipient] = await repository.nextPending(campaign.id, 1);
+    if (!recipient) {
       host.waiting(campaign.id, null);
       await host.finished(campaign.id);
       return NOW;
     }
-    if (await this.screen(campaign, batch)) return NOW;
-    const [recipient] = batch;
-    if (!recipient) return NOW;
+    if (await this.screen(campaign, recipient)) return NOW;
 
     const wait = await this.pace(campaign);
     host.waiting(campaign.id, wait);
@@ -190,21 +191,20 @@ export class SessionOutbox {
   }
 
   /**
-   * Skips opted-out numbers and checks unchecked ones on WhatsApp, a batch at a time.
-   * Resolves true when it changed any recipient (the batch must be read again).
+   * Skips the next recipient when it opted out; when it is unchecked, checks it and the
+   * unchecked ones after it on WhatsApp in one query. Resolves true when it changed any
+   * recipient (the next one must be read again).
    */
-  private async screen(campaign: CampaignRecord, batch: OutboxRecipient[]): Promise<boolean> {
+  private async screen(campaign: CampaignRecord, next: OutboxRecipient): Promise<boolean> {
     const { repository, suppressions, host } = this.options;
     const at = this.now().toISOString();
-    const optedOut = await suppressions.among(batch.map((recipient) => recipient.phone));
-    if (optedOut.size > 0) {
-      const seqs = batch.filter((recipient) => optedOut.has(recipient.phone)).map((recipient) => recipient.seq);
-      await repository.finishPending(campaign.id, seqs, 'skipped', 'opted_out', 'This number opted out of messages.', at);
+    if (await suppressions.has(next.phone)) {
+      await repository.finishPending(campaign.id, [next.seq], 'skipped', 'opted_out', 'This number opted out of messages.', at);
       host.progress(campaign.id);
       return true;
     }
-    const unchecked = batch.filter((recipient) => !recipient.checked);
-    if (unchecked.length === 0) return false;
+    if (next.checked) return false;
+    const unchecked = (await repository.nextPending(campaign.id, CHECK_BATCH)).filter((recipient) => !recipient.checked);
     const connection = this.options.sessions.readyConnection(this.sessionId);
     const onWhatsApp = await connection.onWhatsApp(unchecked.map((recipient) => recipient.phone.slice(1)));
     const absent = unchecked.filter((recipient) => !onWhatsApp.has(recipient.phone.slice(1))).map((recipient) => recipient.seq);
@@ -222,6 +222,12 @@ export class SessionOutbox {
     const { repository } = this.options;
     const { limits } = campaign;
     const now = this.now();
+    const gapMs = Math.min(Math.max(this.gapMs, limits.minGapMs), limits.maxGapMs);
+    // The windows only shed old sends, so the last count plus the claims since is never
+    // below the truth: the database is asked again only when that reaches a cap.
+    if (this.recent && this.recent.hour < limits.hourlyCap && this.recent.day < limits.dailyCap) {
+      return nextSlot(now, limits, { lastSentAt: this.lastSentAt, gapMs, sentLastHour: this.recent.hour, sentLastDay: this.recent.day, hourlyCapFreesAt: null, dailyCapFreesAt: null });
+    }
     const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
     const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
     const [hour, day] = await Promise.all([repository.sentSince(this.sessionId, hourAgo), repository.sentSince(this.sessionId, dayAgo)]);
@@ -231,6 +237,7 @@ export class SessionOutbox {
       this.lastSentAt = day.newest ? new Date(day.newest) : null;
       this.gapMs = pickGap(limits, this.options.random);
     }
+    this.recent = { hour: hour.count, day: day.count };
     const capFreesAt = async (since: string, cap: number, count: number, windowMs: number): Promise<Date | null> => {
       if (count < cap) return null;
       const send = await repository.nthRecentSend(this.sessionId, since, cap);
@@ -238,7 +245,7 @@ export class SessionOutbox {
     };
     return nextSlot(now, limits, {
       lastSentAt: this.lastSentAt,
-      gapMs: Math.min(Math.max(this.gapMs, limits.minGapMs), limits.maxGapMs),
+      gapMs,
       sentLastHour: hour.count,
       sentLastDay: day.count,
       hourlyCapFreesAt: await capFreesAt(hourAgo, limits.hourlyCap, hour.count, HOUR_MS),
@@ -262,6 +269,10 @@ export class SessionOutbox {
     if (!claimed) return;
     this.lastSentAt = at;
     this.gapMs = pickGap(campaign.limits, this.options.random);
+    if (this.recent) {
+      this.recent.hour += 1;
+      this.recent.day += 1;
+    }
     host.sent(campaign.id, at);
 
     const acked = this.awaitAck(messageId);
@@ -279,7 +290,7 @@ export class SessionOutbox {
       await acked;
       this.logger.warn({ err: error, campaignId: campaign.id, seq: recipient.seq }, 'a campaign message was not sent');
       // Not retried. When the connection went away mid-send WhatsApp may have it: unknown.
-      if (this.sessionReady()) {
+      if (this.sessionReady() && !(error instanceof ConnectionClosedDuringSend)) {
         await messages.setStatus(this.sessionId, messageId, 'failed', 'WhatsApp did not accept the message.', 'send_failed');
       } else {
         await repository.markUnknown(messageId, 'The connection to WhatsApp closed while this message was being sent; it was not resent.', this.now().toISOString());

@@ -25,13 +25,6 @@ export class SuppressionsRepository {
     return (await this.db.selectFrom('suppressions').select('phone').where('phone', '=', phone).executeTakeFirst()) !== undefined;
   }
 
-  /** Which of these numbers are on the list. */
-  async among(phones: string[]): Promise<Set<string>> {
-    if (phones.length === 0) return new Set();
-    const rows = await this.db.selectFrom('suppressions').select('phone').where('phone', 'in', phones).execute();
-    return new Set(rows.map((row) => row.phone));
-  }
-
   /** Newest first; the cursor is the last phone's `created_at|phone`. */
   async list(query: { cursor?: string; limit: number }): Promise<{ items: Suppression[]; nextCursor: string | null }> {
     let select = this.db.selectFrom('suppressions').selectAll();
