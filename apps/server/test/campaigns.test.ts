@@ -270,6 +270,21 @@ for (const database of databases) {
       });
     });
 
+    test('a recipient whose phone is offline does not hold the campaign: the outbox goes on at the server ack', async () => {
+      await withSession({ database, linked: true }, async ({ stack, cookie }) => {
+        const socket = await stack.socket(cookie, EVENTS);
+        // No delivery receipt for ten minutes: the phones are off.
+        await stack.control('PUT', '/control/config', { deliveredDelayMs: 600_000, readDelayMs: 600_000 });
+        const { campaign } = await createCampaign(stack, cookie, { template: 'Hi {{name}}', csv: ['phone,name', ...[1, 2, 3, 4, 5].map((i) => `${testNumber(i)},N${i}`)].join('\n') });
+        await stack.api(cookie, 'POST', `/api/campaigns/${campaign.id}/start`);
+        // Well before the outbox's 20 s ack timeout would let a second message go.
+        const done = await waitForProgress(socket, campaign.id, (p) => p.status === 'completed', 15_000);
+        assert.equal(done.data.counts.sent, 5);
+        assert.equal((await worldMessages(stack)).length, 5);
+        socket.close();
+      });
+    });
+
     test('a restriction seen on a single send holds a campaign started after it, with the reason', async () => {
       await withSession({ database, linked: true }, async ({ stack, cookie }) => {
         const socket = await stack.socket(cookie, EVENTS);
