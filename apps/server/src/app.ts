@@ -25,6 +25,8 @@ import { MessagesRepository } from './modules/messages/repository.js';
 import { MessageService } from './modules/messages/service.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { CampaignsRepository } from './modules/campaigns/repository.js';
+import { RecipientsRepository } from './modules/campaigns/recipients-repository.js';
+import { OutboxStore } from './modules/campaigns/outbox-store.js';
 import { CampaignService } from './modules/campaigns/service.js';
 import { campaignRoutes } from './modules/campaigns/routes.js';
 import { SuppressionsRepository } from './modules/suppressions/repository.js';
@@ -106,8 +108,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   const suppressions = new SuppressionsRepository(storage.db);
   messages = new MessageService({ repository: new MessagesRepository(storage.db), suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
   const campaignsRepository = new CampaignsRepository(storage.db);
+  const recipients = new RecipientsRepository(storage.db);
   campaigns = new CampaignService({
     repository: campaignsRepository,
+    recipients,
+    store: new OutboxStore(storage.db),
     suppressions,
     sessions,
     messages,
@@ -170,7 +175,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
-  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository });
+  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients });
   await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
   webAppServed = await registerWebApp(http, config.webDir);
   if (!webAppServed) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');

@@ -6,7 +6,8 @@ import type { MessageService } from '../messages/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import { DAY_MS, HOUR_MS, nextSlot, pickGap } from './pacing.js';
-import type { CampaignRecord, CampaignsRepository, OutboxRecipient } from './repository.js';
+import type { OutboxRecipient, OutboxStore } from './outbox-store.js';
+import type { CampaignRecord, CampaignsRepository } from './repository.js';
 import { renderTemplate } from './template.js';
 
 /** What the outbox tells the campaign service. */
@@ -25,6 +26,7 @@ export interface OutboxHost {
 export interface OutboxOptions {
   sessionId: string;
   repository: CampaignsRepository;
+  store: OutboxStore;
   suppressions: SuppressionsRepository;
   sessions: SessionService;
   messages: MessageService;
@@ -171,11 +173,11 @@ export class SessionOutbox {
 
   private async step(): Promise<Step> {
     if (this.restrictedSince || !this.sessionReady()) return SLEEP;
-    const { repository, host } = this.options;
+    const { repository, store, host } = this.options;
     const [campaign] = await repository.bySessionAndStatus(this.sessionId, ['running']);
     if (!campaign) return SLEEP;
 
-    const [recipient] = await repository.nextPending(campaign.id, 1);
+    const [recipient] = await store.nextPending(campaign.id, 1);
     if (!recipient) {
       host.waiting(campaign.id, null);
       await host.finished(campaign.id);
@@ -196,20 +198,20 @@ export class SessionOutbox {
    * recipient (the next one must be read again).
    */
   private async screen(campaign: CampaignRecord, next: OutboxRecipient): Promise<boolean> {
-    const { repository, suppressions, host } = this.options;
+    const { store, suppressions, host } = this.options;
     const at = this.now().toISOString();
     if (await suppressions.has(next.phone)) {
-      await repository.finishPending(campaign.id, [next.seq], 'skipped', 'opted_out', 'This number opted out of messages.', at);
+      await store.finishPending(campaign.id, [next.seq], 'skipped', 'opted_out', 'This number opted out of messages.', at);
       host.progress(campaign.id);
       return true;
     }
     if (next.checked) return false;
-    const unchecked = (await repository.nextPending(campaign.id, CHECK_BATCH)).filter((recipient) => !recipient.checked);
+    const unchecked = (await store.nextPending(campaign.id, CHECK_BATCH)).filter((recipient) => !recipient.checked);
     const connection = this.options.sessions.readyConnection(this.sessionId);
     const onWhatsApp = await connection.onWhatsApp(unchecked.map((recipient) => recipient.phone.slice(1)));
     const absent = unchecked.filter((recipient) => !onWhatsApp.has(recipient.phone.slice(1))).map((recipient) => recipient.seq);
-    await repository.finishPending(campaign.id, absent, 'skipped', 'not_on_whatsapp', 'This number is not on WhatsApp.', at);
-    await repository.markChecked(
+    await store.finishPending(campaign.id, absent, 'skipped', 'not_on_whatsapp', 'This number is not on WhatsApp.', at);
+    await store.markChecked(
       campaign.id,
       unchecked.filter((recipient) => !absent.includes(recipient.seq)).map((recipient) => recipient.seq),
     );
@@ -219,7 +221,7 @@ export class SessionOutbox {
 
   /** What the next message must wait for under the campaign's limits, if anything. */
   private async pace(campaign: CampaignRecord): Promise<{ code: CampaignWaitCode; until: Date } | null> {
-    const { repository } = this.options;
+    const { store } = this.options;
     const { limits } = campaign;
     const now = this.now();
     const gapMs = Math.min(Math.max(this.gapMs, limits.minGapMs), limits.maxGapMs);
@@ -230,7 +232,7 @@ export class SessionOutbox {
     }
     const hourAgo = new Date(now.getTime() - HOUR_MS).toISOString();
     const dayAgo = new Date(now.getTime() - DAY_MS).toISOString();
-    const [hour, day] = await Promise.all([repository.sentSince(this.sessionId, hourAgo), repository.sentSince(this.sessionId, dayAgo)]);
+    const [hour, day] = await Promise.all([store.sentSince(this.sessionId, hourAgo), store.sentSince(this.sessionId, dayAgo)]);
     if (!this.historyLoaded) {
       // After a restart the last send comes from the database; the gap is chosen afresh.
       this.historyLoaded = true;
@@ -240,7 +242,7 @@ export class SessionOutbox {
     this.recent = { hour: hour.count, day: day.count };
     const capFreesAt = async (since: string, cap: number, count: number, windowMs: number): Promise<Date | null> => {
       if (count < cap) return null;
-      const send = await repository.nthRecentSend(this.sessionId, since, cap);
+      const send = await store.nthRecentSend(this.sessionId, since, cap);
       return send ? new Date(new Date(send).getTime() + windowMs) : null;
     };
     return nextSlot(now, limits, {
@@ -254,18 +256,18 @@ export class SessionOutbox {
   }
 
   private async send(campaign: CampaignRecord, recipient: OutboxRecipient): Promise<void> {
-    const { repository, sessions, messages, host } = this.options;
+    const { store, sessions, messages, host } = this.options;
     const { text, missing } = renderTemplate(campaign.template, recipient);
     const at = this.now();
     if (missing.length > 0) {
       const error = `No value for ${missing.map((name) => `{{${name}}}`).join(', ')}.`;
-      await repository.finishPending(campaign.id, [recipient.seq], 'failed', 'missing_variable', error, at.toISOString());
+      await store.finishPending(campaign.id, [recipient.seq], 'failed', 'missing_variable', error, at.toISOString());
       host.progress(campaign.id);
       return;
     }
     const connection = sessions.readyConnection(this.sessionId);
     const messageId = sessions.newMessageId();
-    const claimed = await repository.claim(recipient, { id: messageId, sessionId: this.sessionId, peer: recipient.phone, text }, at.toISOString());
+    const claimed = await store.claim(recipient, { id: messageId, sessionId: this.sessionId, peer: recipient.phone, text }, at.toISOString());
     if (!claimed) return;
     this.lastSentAt = at;
     this.gapMs = pickGap(campaign.limits, this.options.random);
@@ -293,7 +295,7 @@ export class SessionOutbox {
       if (this.sessionReady() && !(error instanceof ConnectionClosedDuringSend)) {
         await messages.setStatus(this.sessionId, messageId, 'failed', 'WhatsApp did not accept the message.', 'send_failed');
       } else {
-        await repository.markUnknown(messageId, 'The connection to WhatsApp closed while this message was being sent; it was not resent.', this.now().toISOString());
+        await store.markUnknown(messageId, 'The connection to WhatsApp closed while this message was being sent; it was not resent.', this.now().toISOString());
       }
       host.progress(campaign.id);
       return;

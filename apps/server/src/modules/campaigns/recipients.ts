@@ -2,7 +2,7 @@ import { VARIABLE_NAME_PATTERN } from '@wasla/protocol';
 import type { RecipientInput } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import { normalizePhone } from '../messages/phone.js';
-import type { NewRecipient } from './repository.js';
+import type { NewRecipient } from './recipients-repository.js';
 
 /**
  * Recipients given as JSON, checked like a CSV file's rows: numbers normalised to

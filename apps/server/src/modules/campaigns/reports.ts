@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { RangeReport, ReportTotals } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { Database, StoredRecipientStatus } from '../../storage/schema.js';
-import { totalsFromGroups } from './repository.js';
+import { totalsFromGroups } from './recipients-repository.js';
+import type { RecipientsRepository } from './recipients-repository.js';
 import type { CampaignsRepository } from './repository.js';
 
 const DAY_MS = 86_400_000;
@@ -53,6 +54,7 @@ function nextDay(day: string): string {
 export async function rangeReport(
   db: Kysely<Database>,
   campaigns: CampaignsRepository,
+  recipients: RecipientsRepository,
   query: { from: string; to: string; timeZone: string; sessionId?: string },
 ): Promise<RangeReport> {
   if (query.from > query.to) throw new AppError('validation_failed', '"from" must be on or before "to".');
@@ -84,13 +86,13 @@ export async function rangeReport(
     bucket.read += one.read;
     bucket.failed += one.failed;
   }
-  const skipped = await campaigns.skippedGroups({ from: start, to: end, ...(query.sessionId ? { sessionId: query.sessionId } : {}) });
+  const skipped = await recipients.skippedGroups({ from: start, to: end, ...(query.sessionId ? { sessionId: query.sessionId } : {}) });
   const totals = totalsFromGroups([...groups, ...skipped]);
 
   const ran = await campaigns.ranBetween(start, end, query.sessionId);
   const perCampaign: RangeReport['campaigns'] = [];
   for (const campaign of ran) {
-    const campaignTotals: ReportTotals = totalsFromGroups(await campaigns.reportGroups(campaign.id));
+    const campaignTotals: ReportTotals = totalsFromGroups(await recipients.reportGroups(campaign.id));
     perCampaign.push({ id: campaign.id, name: campaign.name, status: campaign.status, totals: campaignTotals });
   }
   return { from: query.from, to: query.to, timeZone: query.timeZone, totals, days: [...days.values()], campaigns: perCampaign };

@@ -23,6 +23,7 @@ import {
 } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import { rangeReport } from './reports.js';
+import type { RecipientsRepository } from './recipients-repository.js';
 import type { CampaignsRepository } from './repository.js';
 import type { CampaignService } from './service.js';
 
@@ -63,7 +64,7 @@ function drain(body: Readable, limit: number): Promise<void> {
   });
 }
 
-export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService; repository: CampaignsRepository }> = async (app, { campaigns, repository }) => {
+export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService; repository: CampaignsRepository; recipients: RecipientsRepository }> = async (app, { campaigns, repository, recipients }) => {
   // A CSV body is handed over as the raw stream: the import reads it as it arrives.
   app.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));
 
@@ -85,7 +86,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
     },
     // Up to 10,000 recipients inline.
     bodyLimit: 8 * 1024 * 1024,
-  }, async (request, reply) => reply.status(201).send(await campaigns.create(request.body, request.principal?.userId ?? null)));
+  }, async (request, reply) => reply.status(201).send(await campaigns.drafts.create(request.body, request.principal?.userId ?? null)));
 
   app.get('/api/campaigns/:id', {
     schema: { tags: ['campaigns'], summary: 'A campaign with its counts by recipient status', params: idParams, response: { 200: campaignSchema, 404: apiErrorSchema } },
@@ -93,12 +94,12 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
 
   app.patch('/api/campaigns/:id', {
     schema: { tags: ['campaigns'], summary: 'Change a draft', params: idParams, body: updateCampaignRequestSchema, response: { 200: campaignSchema, ...errors } },
-  }, async (request) => campaigns.update(request.params.id, request.body));
+  }, async (request) => campaigns.drafts.update(request.params.id, request.body));
 
   app.delete('/api/campaigns/:id', {
     schema: { tags: ['campaigns'], summary: 'Delete a draft', params: idParams, response: { 204: z.null(), ...errors } },
   }, async (request, reply) => {
-    await campaigns.remove(request.params.id);
+    await campaigns.drafts.remove(request.params.id);
     return reply.status(204).send(null);
   });
 
@@ -118,7 +119,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       const limited = body.pipe(limitBytes(MAX_CSV_BYTES));
       body.on('error', (error) => limited.destroy(error));
       try {
-        return await campaigns.importCsv(request.params.id, limited);
+        return await campaigns.drafts.importCsv(request.params.id, limited);
       } catch (error) {
         // Read the rest of the upload, so the client gets to see the answer.
         body.unpipe(limited);
@@ -129,14 +130,14 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
     if (type === 'application/json') {
       const parsed = z.object({ recipients: z.array(recipientInputSchema).min(1).max(10_000) }).safeParse(request.body);
       if (!parsed.success) throw new AppError('validation_failed', 'The body must be {"recipients": [{"phone": "…", "name": "…", …}]}.', { issues: parsed.error.issues.slice(0, 10) });
-      return campaigns.addRecipients(request.params.id, parsed.data.recipients);
+      return campaigns.drafts.addRecipients(request.params.id, parsed.data.recipients);
     }
     throw new AppError('unsupported_media_type', 'Send a CSV file as text/csv, or JSON {"recipients": […]}.');
   });
 
   app.delete('/api/campaigns/:id/recipients', {
     schema: { tags: ['campaigns'], summary: "Remove a draft's recipients", params: idParams, response: { 200: campaignSchema, ...errors } },
-  }, async (request) => campaigns.clearRecipients(request.params.id));
+  }, async (request) => campaigns.drafts.clearRecipients(request.params.id));
 
   app.get('/api/campaigns/:id/recipients', {
     schema: {
@@ -156,7 +157,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       body: templatePreviewRequestSchema,
       response: { 200: templatePreviewSchema, ...errors },
     },
-  }, async (request) => campaigns.preview(request.params.id, request.body.template, request.body.seq));
+  }, async (request) => campaigns.drafts.preview(request.params.id, request.body.template, request.body.seq));
 
   for (const action of ['start', 'pause', 'resume', 'cancel'] as const) {
     app.post(`/api/campaigns/:id/${action}`, {
@@ -185,7 +186,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
     const columns = ['seq', 'phone', 'name', 'status', 'reason', 'error', 'sent_at', 'updated_at', 'message_id', 'line', ...campaign.variables.filter((v) => v !== 'name' && v !== 'phone')];
     const csv = stringify({ header: true, columns, bom: true });
     void (async () => {
-      for await (const page of repository.allRecipients(campaign.id)) {
+      for await (const page of recipients.allRecipients(campaign.id)) {
         for (const r of page) {
           const row: unknown[] = [r.seq, r.phone, r.name ?? '', r.status, r.reason ?? '', r.error ?? '', r.sentAt ?? '', r.updatedAt, r.messageId ?? '', r.line ?? ''];
           for (const variable of columns.slice(10)) row.push(r.variables[variable] ?? '');
@@ -208,5 +209,5 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       querystring: rangeReportQuerySchema,
       response: { 200: rangeReportSchema, 400: apiErrorSchema },
     },
-  }, async (request) => rangeReport(repository.db, repository, request.query));
+  }, async (request) => rangeReport(repository.db, repository, recipients, request.query));
 };

@@ -1,40 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import type { Readable } from 'node:stream';
 import type { Logger } from 'pino';
-import { DEFAULT_CAMPAIGN_LIMITS, campaignLimitsSchema } from '@wasla/protocol';
-import type {
-  Campaign,
-  CampaignLimits,
-  CampaignPauseCode,
-  CampaignProgress,
-  CampaignReport,
-  CampaignStatus,
-  CampaignWaitCode,
-  CreateCampaignRequest,
-  ImportResult,
-  MessageStatusEvent,
-  RecipientInput,
-  RecipientStatus,
-  SessionState,
-  TemplatePreview,
-  UpdateCampaignRequest,
-} from '@wasla/protocol';
+import type { Campaign, CampaignPauseCode, CampaignReport, CampaignStatus, CampaignWaitCode, MessageStatusEvent, RecipientStatus, SessionState } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { MessageService } from '../messages/service.js';
 import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
-import { importRecipientsCsv } from './csv-import.js';
+import { CampaignDrafts, requireDraft } from './drafts.js';
 import { SessionOutbox } from './outbox.js';
 import type { OutboxHost } from './outbox.js';
-import { recipientsFromJson } from './recipients.js';
-import { totalsFromGroups } from './repository.js';
-import type { CampaignRecord, CampaignsRepository, NewRecipient } from './repository.js';
-import { renderTemplate, templateVariables } from './template.js';
+import type { OutboxStore } from './outbox-store.js';
+import { LiveProgress } from './progress.js';
+import { totalsFromGroups } from './recipients-repository.js';
+import type { RecipientsRepository } from './recipients-repository.js';
+import type { CampaignRecord, CampaignsRepository } from './repository.js';
+import { templateVariables } from './template.js';
 
 export interface CampaignServiceOptions {
   repository: CampaignsRepository;
+  recipients: RecipientsRepository;
+  store: OutboxStore;
   suppressions: SuppressionsRepository;
   sessions: SessionService;
   messages: MessageService;
@@ -48,8 +33,6 @@ export interface CampaignServiceOptions {
   random?: () => number;
 }
 
-/** Sends counted for the rate: the last five minutes. */
-const RATE_WINDOW_MS = 5 * 60_000;
 const MAX_TIMER_MS = 2_147_483_647;
 
 const ACTIVE: CampaignStatus[] = ['running', 'paused', 'scheduled'];
@@ -61,17 +44,33 @@ const ACTIVE: CampaignStatus[] = ['running', 'paused', 'scheduled'];
  */
 export class CampaignService implements OutboxHost {
   private readonly outboxes = new Map<string, SessionOutbox>();
-  private readonly waits = new Map<string, { code: CampaignWaitCode; until: Date | null }>();
-  private readonly sends = new Map<string, number[]>();
-  private readonly progressTimers = new Map<string, NodeJS.Timeout>();
-  private readonly lastProgress = new Map<string, number>();
+  private readonly live: LiveProgress;
+  /** Creating and changing drafts: name, template, limits, schedule, audience. */
+  readonly drafts: CampaignDrafts;
   private readonly scheduleTimers = new Map<string, NodeJS.Timeout>();
   private readonly readiness = new Map<string, boolean>();
   /** Changes of campaign status are made one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
 
-  constructor(private readonly options: CampaignServiceOptions) {}
+  constructor(private readonly options: CampaignServiceOptions) {
+    this.drafts = new CampaignDrafts({
+      repository: options.repository,
+      recipients: options.recipients,
+      sessions: options.sessions,
+      defaultCountry: options.defaultCountry,
+      read: (id) => this.get(id),
+      present: (record) => this.present(record),
+      ...(options.now ? { now: options.now } : {}),
+    });
+    this.live = new LiveProgress({
+      bus: options.bus,
+      read: (id) => this.get(id),
+      logger: options.logger,
+      ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
+      ...(options.now ? { now: options.now } : {}),
+    });
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -88,8 +87,8 @@ export class CampaignService implements OutboxHost {
    * sessions' readiness and receipts, and picks up running and scheduled campaigns.
    */
   async boot(): Promise<void> {
-    const { repository, bus, sessions } = this.options;
-    const touched = await repository.recoverInterrupted('Wasla stopped while this message was being sent; it was not resent.', this.now().toISOString());
+    const { repository, store, bus, sessions } = this.options;
+    const touched = await store.recoverInterrupted('Wasla stopped while this message was being sent; it was not resent.', this.now().toISOString());
     if (touched.length > 0) this.options.logger.warn({ campaigns: touched.length }, 'recovered campaign messages interrupted by a stop');
     bus.on('session_update', this.onSessionUpdate);
     bus.on('message_status', this.onMessageStatus);
@@ -104,7 +103,8 @@ export class CampaignService implements OutboxHost {
     this.closed = true;
     this.options.bus.off('session_update', this.onSessionUpdate);
     this.options.bus.off('message_status', this.onMessageStatus);
-    for (const timer of [...this.scheduleTimers.values(), ...this.progressTimers.values()]) clearTimeout(timer);
+    for (const timer of this.scheduleTimers.values()) clearTimeout(timer);
+    this.live.close();
     await Promise.all([...this.outboxes.values()].map((outbox) => outbox.stop()));
     await this.queue;
   }
@@ -121,7 +121,7 @@ export class CampaignService implements OutboxHost {
   }
 
   recipients(id: string, query: { status?: RecipientStatus; cursor?: string; limit: number }) {
-    return this.record(id).then(() => this.options.repository.recipients(id, query));
+    return this.record(id).then(() => this.options.recipients.recipients(id, query));
   }
 
   private async record(id: string): Promise<CampaignRecord> {
@@ -131,138 +131,13 @@ export class CampaignService implements OutboxHost {
   }
 
   private async present(record: CampaignRecord): Promise<Campaign> {
-    const wait = record.status === 'running' ? this.waits.get(record.id) : undefined;
+    const wait = record.status === 'running' ? this.live.waitOf(record.id) : undefined;
     return {
       ...record,
       variables: safeVariables(record.template),
       waiting: wait ? { code: wait.code, until: wait.until?.toISOString() ?? null } : null,
-      counts: await this.options.repository.counts(record.id),
+      counts: await this.options.recipients.counts(record.id),
     };
-  }
-
-  // ---- Drafts ----
-
-  async create(input: CreateCampaignRequest, createdBy: string | null): Promise<Campaign> {
-    const sessionId = input.sessionId ?? 'default';
-    if (!this.options.sessions.has(sessionId)) throw new AppError('session_not_found', `There is no WhatsApp session named "${sessionId}".`);
-    templateVariables(input.template);
-    const limits = mergeLimits(DEFAULT_CAMPAIGN_LIMITS, input.limits);
-    const at = this.now().toISOString();
-    const record: CampaignRecord = {
-      id: randomUUID(),
-      sessionId,
-      name: input.name,
-      template: input.template,
-      status: 'draft',
-      limits,
-      scheduledAt: normalizeSchedule(input.scheduledAt),
-      pause: null,
-      createdAt: at,
-      updatedAt: at,
-      startedAt: null,
-      finishedAt: null,
-    };
-    const { repository } = this.options;
-    await repository.db.transaction().execute(async (trx) => {
-      await repository.insert({ ...record, createdBy }, trx);
-      if (input.recipients?.length) {
-        const rows = recipientsFromJson(input.recipients, this.options.defaultCountry, new Set());
-        await repository.insertRecipients(trx, record.id, 0, rows, at);
-      }
-    });
-    return this.present(record);
-  }
-
-  async update(id: string, input: UpdateCampaignRequest): Promise<Campaign> {
-    const record = await this.record(id);
-    this.requireDraft(record);
-    if (input.template !== undefined) templateVariables(input.template);
-    const changed = await this.options.repository.updateDraft(
-      id,
-      {
-        ...(input.name !== undefined ? { name: input.name } : {}),
-        ...(input.template !== undefined ? { template: input.template } : {}),
-        ...(input.limits !== undefined ? { limits: mergeLimits(record.limits, input.limits) } : {}),
-        ...(input.scheduledAt !== undefined ? { scheduledAt: normalizeSchedule(input.scheduledAt) } : {}),
-      },
-      this.now().toISOString(),
-    );
-    if (!changed) throw notDraft();
-    return this.get(id);
-  }
-
-  async remove(id: string): Promise<void> {
-    await this.record(id);
-    if (!(await this.options.repository.deleteDraft(id))) throw new AppError('invalid_campaign_state', 'Only a draft can be deleted; cancel a started campaign instead.');
-  }
-
-  /** Adds recipients from JSON (the API's `recipients`), like a CSV import. */
-  async addRecipients(id: string, inputs: RecipientInput[]): Promise<ImportResult> {
-    return this.importInto(id, async (existing, store) => {
-      const rows = recipientsFromJson(inputs, this.options.defaultCountry, existing);
-      await store(rows);
-      return summarize(rows, inputs.length);
-    });
-  }
-
-  /** Imports a CSV file; a file that fails imports nothing (one transaction). */
-  async importCsv(id: string, source: Readable): Promise<ImportResult> {
-    return this.importInto(id, (existing, store) =>
-      importRecipientsCsv(source, {
-        defaultCountry: this.options.defaultCountry,
-        existing,
-        onBatch: (rows) =>
-          store(
-            rows.map((row) => ({
-              phone: row.phone,
-              name: row.name,
-              variables: row.variables,
-              line: row.line,
-              status: row.skip ? 'skipped' : 'pending',
-              reason: row.skip,
-              error: row.error,
-            })),
-          ),
-      }),
-    );
-  }
-
-  private async importInto(
-    id: string,
-    read: (existing: ReadonlySet<string>, store: (rows: NewRecipient[]) => Promise<void>) => Promise<Omit<ImportResult, 'campaign'>>,
-  ): Promise<ImportResult> {
-    const { repository } = this.options;
-    const at = this.now().toISOString();
-    const summary = await repository.db.transaction().execute(async (trx) => {
-      const record = await repository.get(id, trx);
-      if (!record) throw new AppError('not_found', 'There is no campaign with that id.');
-      this.requireDraft(record);
-      let seq = await repository.maxSeq(id, trx);
-      const existing = await repository.phones(id, trx);
-      return read(existing, async (rows) => {
-        seq = await repository.insertRecipients(trx, id, seq, rows, at);
-      });
-    });
-    return { ...summary, campaign: await this.get(id) };
-  }
-
-  async clearRecipients(id: string): Promise<Campaign> {
-    this.requireDraft(await this.record(id));
-    await this.options.repository.clearRecipients(id);
-    return this.get(id);
-  }
-
-  async preview(id: string, template: string, seq?: number): Promise<TemplatePreview> {
-    await this.record(id);
-    templateVariables(template);
-    const recipient = seq !== undefined ? await this.options.repository.recipient(id, seq) : await this.options.repository.firstRecipient(id);
-    if (seq !== undefined && !recipient) throw new AppError('not_found', `The campaign has no recipient ${seq}.`);
-    if (!recipient) return { text: template, missing: [], recipient: null };
-    return { ...renderTemplate(template, recipient), recipient };
-  }
-
-  private requireDraft(record: CampaignRecord): void {
-    if (record.status !== 'draft') throw notDraft();
   }
 
   // ---- Lifecycle ----
@@ -271,12 +146,12 @@ export class CampaignService implements OutboxHost {
   start(id: string): Promise<Campaign> {
     return this.serial(async () => {
       const record = await this.record(id);
-      this.requireDraft(record);
-      const counts = await this.options.repository.counts(id);
+      requireDraft(record);
+      const counts = await this.options.recipients.counts(id);
       if (counts.pending === 0) {
         throw new AppError('no_recipients', counts.total === 0 ? 'The campaign has no recipients: import a CSV file or add recipients first.' : 'None of the recipients can be sent to (all were skipped).');
       }
-      const missing = await this.options.repository.missingVariables(id, record.template);
+      const missing = await this.options.recipients.missingVariables(id, record.template);
       if (missing.length > 0) {
         const list = missing.map((m) => `{{${m.variable}}} for ${m.count} recipient${m.count === 1 ? '' : 's'} (first: #${m.firstSeq})`).join('; ');
         throw new AppError('missing_variables', `Some recipients have no value for a variable the template uses: ${list}. Fill them in the file or change the template.`, { missing });
@@ -353,7 +228,7 @@ export class CampaignService implements OutboxHost {
 
   private async afterChange(id: string): Promise<Campaign> {
     const campaign = await this.get(id);
-    this.publishNow(campaign);
+    this.live.publish(campaign);
     return campaign;
   }
 
@@ -427,7 +302,7 @@ export class CampaignService implements OutboxHost {
   private readonly onMessageStatus = (event: MessageStatusEvent): void => {
     if (event.status === 'pending') return;
     const reason = event.status === 'failed' ? event.errorCode : null;
-    this.options.repository
+    this.options.store
       .applyMessageStatus(event.id, event.status, reason, event.status === 'failed' ? event.error : null, event.updatedAt)
       .then((campaignId) => campaignId && this.progress(campaignId))
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not apply a message status to its campaign'));
@@ -441,10 +316,11 @@ export class CampaignService implements OutboxHost {
   private outbox(sessionId: string): SessionOutbox {
     let outbox = this.outboxes.get(sessionId);
     if (!outbox) {
-      const { repository, suppressions, sessions, messages, logger, ackTimeoutMs, now, random } = this.options;
+      const { repository, store, suppressions, sessions, messages, logger, ackTimeoutMs, now, random } = this.options;
       outbox = new SessionOutbox({
         sessionId,
         repository,
+        store,
         suppressions,
         sessions,
         messages,
@@ -463,30 +339,20 @@ export class CampaignService implements OutboxHost {
   // ---- OutboxHost ----
 
   sent(campaignId: string, at: Date): void {
-    const times = this.sends.get(campaignId) ?? [];
-    times.push(at.getTime());
-    while (times.length > 0 && (times[0] ?? 0) < at.getTime() - RATE_WINDOW_MS) times.shift();
-    this.sends.set(campaignId, times);
-    this.progress(campaignId);
+    this.live.sent(campaignId, at);
   }
 
   waiting(campaignId: string, wait: { code: CampaignWaitCode; until: Date | null } | null): void {
-    const before = this.waits.get(campaignId);
-    if (!wait) {
-      if (!before) return;
-      this.waits.delete(campaignId);
-    } else {
-      // A gap is waited before every message: not worth an event of its own.
-      if (before?.code === wait.code && before.until?.getTime() === wait.until?.getTime()) return;
-      this.waits.set(campaignId, wait);
-      if (wait.code === 'gap' && before?.code === 'gap') return;
-    }
-    this.progress(campaignId);
+    this.live.waiting(campaignId, wait);
+  }
+
+  progress(campaignId: string): void {
+    this.live.soon(campaignId);
   }
 
   finished(campaignId: string): Promise<void> {
     return this.serial(async () => {
-      if (await this.options.repository.hasUnfinished(campaignId)) return;
+      if (await this.options.store.hasUnfinished(campaignId)) return;
       const done = await this.options.repository.setStatus(campaignId, ['running'], 'completed', { at: this.now().toISOString(), pause: null, finished: true });
       if (done) await this.afterChange(campaignId);
     });
@@ -504,67 +370,12 @@ export class CampaignService implements OutboxHost {
     });
   }
 
-  /** Publishes the campaign's progress soon: at most once per interval, the last change always. */
-  progress(campaignId: string): void {
-    if (this.progressTimers.has(campaignId) || this.closed) return;
-    const interval = this.options.progressIntervalMs ?? 250;
-    const since = Date.now() - (this.lastProgress.get(campaignId) ?? 0);
-    const timer = setTimeout(() => {
-      this.progressTimers.delete(campaignId);
-      this.lastProgress.set(campaignId, Date.now());
-      this.get(campaignId).then(
-        (campaign) => this.publishNow(campaign),
-        (error: unknown) => this.options.logger.error({ err: error, campaignId }, 'could not publish campaign progress'),
-      );
-    }, Math.max(0, interval - since));
-    timer.unref();
-    this.progressTimers.set(campaignId, timer);
-  }
-
-  private publishNow(campaign: Campaign): void {
-    this.options.bus.emit('campaign_progress', this.progressOf(campaign));
-  }
-
-  private progressOf(campaign: Campaign): CampaignProgress {
-    const now = this.now().getTime();
-    const times = (this.sends.get(campaign.id) ?? []).filter((t) => t >= now - RATE_WINDOW_MS);
-    const first = times[0];
-    // Over the window, or since the first send in it when that is more recent (at least 10 s).
-    const spanMs = first === undefined ? 0 : Math.max(10_000, Math.min(RATE_WINDOW_MS, now - first));
-    const ratePerMinute = spanMs > 0 ? (times.length * 60_000) / spanMs : 0;
-    const { pending } = campaign.counts;
-    let etaSeconds: number | null = null;
-    if (campaign.status === 'running' && pending > 0) {
-      const { minGapMs, maxGapMs, hourlyCap } = campaign.limits;
-      const perMinute = ratePerMinute > 0 ? ratePerMinute : maxGapMs > 0 ? 60_000 / ((minGapMs + maxGapMs) / 2) : 0;
-      const paced = Math.min(perMinute || Infinity, hourlyCap / 60);
-      etaSeconds = Number.isFinite(paced) && paced > 0 ? Math.round((pending / paced) * 60) : null;
-    } else if (pending === 0) {
-      etaSeconds = 0;
-    }
-    return {
-      campaignId: campaign.id,
-      sessionId: campaign.sessionId,
-      status: campaign.status,
-      pause: campaign.pause,
-      waiting: campaign.waiting,
-      counts: campaign.counts,
-      ratePerMinute: Math.round(ratePerMinute * 10) / 10,
-      etaSeconds,
-      at: new Date(now).toISOString(),
-    };
-  }
-
   // ---- Reports ----
 
   async report(id: string): Promise<CampaignReport> {
     const campaign = await this.get(id);
-    return { campaign, totals: totalsFromGroups(await this.options.repository.reportGroups(id)) };
+    return { campaign, totals: totalsFromGroups(await this.options.recipients.reportGroups(id)) };
   }
-}
-
-function notDraft(): AppError {
-  return new AppError('invalid_campaign_state', 'The campaign has started: its audience, template and limits can no longer change.');
 }
 
 function safeVariables(template: string): string[] {
@@ -575,37 +386,7 @@ function safeVariables(template: string): string[] {
   }
 }
 
-function mergeLimits(base: CampaignLimits, change: CreateCampaignRequest['limits']): CampaignLimits {
-  const merged = { ...base, ...Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined)) };
-  const parsed = campaignLimitsSchema.safeParse(merged);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new AppError('validation_failed', `limits.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { field: 'limits' });
-  }
-  return parsed.data;
-}
-
-function normalizeSchedule(value: string | null | undefined): string | null {
-  return value ? new Date(value).toISOString() : null;
-}
-
 function notReadyReason(state: SessionState): string {
   const why = state.error ? ` (${state.error})` : '';
   return `WhatsApp is not connected (${state.status})${why}. Sending resumes by itself when it is ready.`;
-}
-
-function summarize(rows: NewRecipient[], total: number): Omit<ImportResult, 'campaign'> {
-  const problems = rows
-    .filter((row) => row.status === 'skipped')
-    .slice(0, 1000)
-    .map((row) => ({ line: row.line, code: row.reason === 'duplicate' ? ('duplicate' as const) : ('invalid' as const), message: row.error ?? '', phone: row.phone }));
-  const variables = [...new Set(rows.flatMap((row) => Object.keys(row.variables)))];
-  return {
-    rows: total,
-    accepted: rows.filter((row) => row.status === 'pending').length,
-    invalid: rows.filter((row) => row.reason === 'invalid').length,
-    duplicates: rows.filter((row) => row.reason === 'duplicate').length,
-    variables,
-    problems,
-  };
 }

@@ -1,0 +1,201 @@
+import { randomUUID } from 'node:crypto';
+import type { Readable } from 'node:stream';
+import { DEFAULT_CAMPAIGN_LIMITS, campaignLimitsSchema } from '@wasla/protocol';
+import type { Campaign, CampaignLimits, CreateCampaignRequest, ImportResult, RecipientInput, TemplatePreview, UpdateCampaignRequest } from '@wasla/protocol';
+import { AppError } from '../../errors/app-error.js';
+import type { SessionService } from '../sessions/service.js';
+import { importRecipientsCsv } from './csv-import.js';
+import { recipientsFromJson } from './recipients.js';
+import type { NewRecipient, RecipientsRepository } from './recipients-repository.js';
+import type { CampaignRecord, CampaignsRepository } from './repository.js';
+import { renderTemplate, templateVariables } from './template.js';
+
+export interface CampaignDraftsOptions {
+  repository: CampaignsRepository;
+  recipients: RecipientsRepository;
+  sessions: SessionService;
+  defaultCountry: string;
+  /** A campaign as the API answers it (with its counts). */
+  read(id: string): Promise<Campaign>;
+  present(record: CampaignRecord): Promise<Campaign>;
+  now?: () => Date;
+}
+
+/** A campaign's audience, template and limits can change only while it is a draft. */
+export function requireDraft(record: CampaignRecord): void {
+  if (record.status !== 'draft') throw notDraft();
+}
+
+/**
+ * Drafts: creating a campaign, changing its name, template, limits and schedule, and
+ * building its audience from CSV or JSON — every import in one transaction, so a file
+ * that fails adds nothing.
+ */
+export class CampaignDrafts {
+  constructor(private readonly options: CampaignDraftsOptions) {}
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  private async record(id: string): Promise<CampaignRecord> {
+    const record = await this.options.repository.get(id);
+    if (!record) throw new AppError('not_found', 'There is no campaign with that id.');
+    return record;
+  }
+
+  async create(input: CreateCampaignRequest, createdBy: string | null): Promise<Campaign> {
+    const sessionId = input.sessionId ?? 'default';
+    if (!this.options.sessions.has(sessionId)) throw new AppError('session_not_found', `There is no WhatsApp session named "${sessionId}".`);
+    templateVariables(input.template);
+    const limits = mergeLimits(DEFAULT_CAMPAIGN_LIMITS, input.limits);
+    const at = this.now().toISOString();
+    const record: CampaignRecord = {
+      id: randomUUID(),
+      sessionId,
+      name: input.name,
+      template: input.template,
+      status: 'draft',
+      limits,
+      scheduledAt: normalizeSchedule(input.scheduledAt),
+      pause: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    const { repository, recipients } = this.options;
+    await repository.db.transaction().execute(async (trx) => {
+      await repository.insert({ ...record, createdBy }, trx);
+      if (input.recipients?.length) {
+        const rows = recipientsFromJson(input.recipients, this.options.defaultCountry, new Set());
+        await recipients.insertRecipients(trx, record.id, 0, rows, at);
+      }
+    });
+    return this.options.present(record);
+  }
+
+  async update(id: string, input: UpdateCampaignRequest): Promise<Campaign> {
+    const record = await this.record(id);
+    requireDraft(record);
+    if (input.template !== undefined) templateVariables(input.template);
+    const changed = await this.options.repository.updateDraft(
+      id,
+      {
+        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.template !== undefined ? { template: input.template } : {}),
+        ...(input.limits !== undefined ? { limits: mergeLimits(record.limits, input.limits) } : {}),
+        ...(input.scheduledAt !== undefined ? { scheduledAt: normalizeSchedule(input.scheduledAt) } : {}),
+      },
+      this.now().toISOString(),
+    );
+    if (!changed) throw notDraft();
+    return this.options.read(id);
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.record(id);
+    if (!(await this.options.repository.deleteDraft(id))) throw new AppError('invalid_campaign_state', 'Only a draft can be deleted; cancel a started campaign instead.');
+  }
+
+  /** Adds recipients from JSON (the API's `recipients`), like a CSV import. */
+  async addRecipients(id: string, inputs: RecipientInput[]): Promise<ImportResult> {
+    return this.importInto(id, async (existing, store) => {
+      const rows = recipientsFromJson(inputs, this.options.defaultCountry, existing);
+      await store(rows);
+      return summarize(rows, inputs.length);
+    });
+  }
+
+  /** Imports a CSV file; a file that fails imports nothing (one transaction). */
+  async importCsv(id: string, source: Readable): Promise<ImportResult> {
+    return this.importInto(id, (existing, store) =>
+      importRecipientsCsv(source, {
+        defaultCountry: this.options.defaultCountry,
+        existing,
+        onBatch: (rows) =>
+          store(
+            rows.map((row) => ({
+              phone: row.phone,
+              name: row.name,
+              variables: row.variables,
+              line: row.line,
+              status: row.skip ? 'skipped' : 'pending',
+              reason: row.skip,
+              error: row.error,
+            })),
+          ),
+      }),
+    );
+  }
+
+  private async importInto(
+    id: string,
+    read: (existing: ReadonlySet<string>, store: (rows: NewRecipient[]) => Promise<void>) => Promise<Omit<ImportResult, 'campaign'>>,
+  ): Promise<ImportResult> {
+    const { repository, recipients } = this.options;
+    const at = this.now().toISOString();
+    const summary = await repository.db.transaction().execute(async (trx) => {
+      const record = await repository.get(id, trx);
+      if (!record) throw new AppError('not_found', 'There is no campaign with that id.');
+      requireDraft(record);
+      let seq = await recipients.maxSeq(id, trx);
+      const existing = await recipients.phones(id, trx);
+      return read(existing, async (rows) => {
+        seq = await recipients.insertRecipients(trx, id, seq, rows, at);
+      });
+    });
+    return { ...summary, campaign: await this.options.read(id) };
+  }
+
+  async clearRecipients(id: string): Promise<Campaign> {
+    requireDraft(await this.record(id));
+    await this.options.recipients.clearRecipients(id);
+    return this.options.read(id);
+  }
+
+  async preview(id: string, template: string, seq?: number): Promise<TemplatePreview> {
+    await this.record(id);
+    templateVariables(template);
+    const recipient = seq !== undefined ? await this.options.recipients.recipient(id, seq) : await this.options.recipients.firstRecipient(id);
+    if (seq !== undefined && !recipient) throw new AppError('not_found', `The campaign has no recipient ${seq}.`);
+    if (!recipient) return { text: template, missing: [], recipient: null };
+    return { ...renderTemplate(template, recipient), recipient };
+  }
+}
+
+function notDraft(): AppError {
+  return new AppError('invalid_campaign_state', 'The campaign has started: its audience, template and limits can no longer change.');
+}
+
+
+function mergeLimits(base: CampaignLimits, change: CreateCampaignRequest['limits']): CampaignLimits {
+  const merged = { ...base, ...Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined)) };
+  const parsed = campaignLimitsSchema.safeParse(merged);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new AppError('validation_failed', `limits.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { field: 'limits' });
+  }
+  return parsed.data;
+}
+
+function normalizeSchedule(value: string | null | undefined): string | null {
+  return value ? new Date(value).toISOString() : null;
+}
+
+
+function summarize(rows: NewRecipient[], total: number): Omit<ImportResult, 'campaign'> {
+  const problems = rows
+    .filter((row) => row.status === 'skipped')
+    .slice(0, 1000)
+    .map((row) => ({ line: row.line, code: row.reason === 'duplicate' ? ('duplicate' as const) : ('invalid' as const), message: row.error ?? '', phone: row.phone }));
+  const variables = [...new Set(rows.flatMap((row) => Object.keys(row.variables)))];
+  return {
+    rows: total,
+    accepted: rows.filter((row) => row.status === 'pending').length,
+    invalid: rows.filter((row) => row.reason === 'invalid').length,
+    duplicates: rows.filter((row) => row.reason === 'duplicate').length,
+    variables,
+    problems,
+  };
+}
