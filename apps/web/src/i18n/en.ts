@@ -290,7 +290,7 @@ export const en = {
 
   'limits.title': 'Sending limits',
   'limits.useDefaults': 'Use the safe defaults',
-  'limits.why': 'Wasla sends one message at a time with a random pause of {min}–{max} seconds, at most {hourly} an hour and {daily} a day, and none between {start} and {end}. That is the pace of a person at work. Numbers that send hundreds of the same message quickly are soon restricted by WhatsApp; these defaults keep yours safe.',
+  'limits.why': 'Wasla sends one message at a time with a random pause of {min}–{max} seconds, at most {hourly} in any 60 minutes and {daily} in any 24 hours (counting every campaign on this number), and none between {start} and {end}. That is the pace of a person at work. Numbers that send hundreds of the same message quickly are soon restricted by WhatsApp; these defaults keep yours safe.',
   'limits.gap': 'Pause between messages',
   'limits.gapMin': 'Shortest pause, in seconds',
   'limits.gapMax': 'Longest pause, in seconds',
