@@ -56,17 +56,18 @@ export const quietHoursSchema = z
   .refine((q) => q.start !== q.end, { message: 'quiet hours must start and end at different times', path: ['end'] });
 export type QuietHours = z.infer<typeof quietHoursSchema>;
 
+const campaignLimitFields = z.object({
+  minGapMs: z.number().int().min(0).max(3_600_000),
+  maxGapMs: z.number().int().min(0).max(3_600_000),
+  /** At most this many campaign messages in any 60 minutes. */
+  hourlyCap: z.number().int().min(1).max(100_000),
+  /** At most this many campaign messages in any 24 hours. */
+  dailyCap: z.number().int().min(1).max(1_000_000),
+  quietHours: quietHoursSchema.nullable(),
+});
+
 /** Sending limits of a campaign. Caps count every campaign message the session sent in the window. */
-export const campaignLimitsSchema = z
-  .object({
-    minGapMs: z.number().int().min(0).max(3_600_000),
-    maxGapMs: z.number().int().min(0).max(3_600_000),
-    /** At most this many campaign messages in any 60 minutes. */
-    hourlyCap: z.number().int().min(1).max(100_000),
-    /** At most this many campaign messages in any 24 hours. */
-    dailyCap: z.number().int().min(1).max(1_000_000),
-    quietHours: quietHoursSchema.nullable(),
-  })
+export const campaignLimitsSchema = campaignLimitFields
   .refine((l) => l.maxGapMs >= l.minGapMs, { message: 'maxGapMs must be at least minGapMs', path: ['maxGapMs'] })
   .refine((l) => l.dailyCap >= l.hourlyCap, { message: 'dailyCap must be at least hourlyCap', path: ['dailyCap'] });
 export type CampaignLimits = z.infer<typeof campaignLimitsSchema>;
@@ -98,16 +99,8 @@ export const createCampaignRequestSchema = z.object({
   name: z.string().trim().min(1).max(120),
   template: z.string().min(1).max(TEMPLATE_MAX_LENGTH),
   sessionId: z.string().optional(),
-  /** Omitted fields take the defaults in `DEFAULT_CAMPAIGN_LIMITS`. */
-  limits: z
-    .object({
-      minGapMs: z.number().int().min(0).max(3_600_000).optional(),
-      maxGapMs: z.number().int().min(0).max(3_600_000).optional(),
-      hourlyCap: z.number().int().min(1).max(100_000).optional(),
-      dailyCap: z.number().int().min(1).max(1_000_000).optional(),
-      quietHours: quietHoursSchema.nullable().optional(),
-    })
-    .optional(),
+  /** Omitted fields take the defaults in `DEFAULT_CAMPAIGN_LIMITS`; the whole is checked once merged. */
+  limits: campaignLimitFields.partial().optional(),
   /** When to start sending once started; null or omitted: at once. */
   scheduledAt: z.iso.datetime({ offset: true }).nullable().optional(),
   recipients: z.array(recipientInputSchema).max(10_000).optional(),

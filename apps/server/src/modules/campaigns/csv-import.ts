@@ -2,33 +2,16 @@ import { Readable } from 'node:stream';
 import type { Writable } from 'node:stream';
 import { CsvError, parse } from 'csv-parse';
 import { VARIABLE_NAME_PATTERN } from '@wasla/protocol';
-import type { ImportProblem } from '@wasla/protocol';
-import { AppError, isAppError } from '../../errors/app-error.js';
-import { normalizePhone } from '../messages/phone.js';
+import { AppError } from '../../errors/app-error.js';
+import { AudienceScreen } from './recipients.js';
+import type { AudienceSummary, ScreenedRecipient } from './recipients.js';
 
-/** One data row of an imported file. Rows with `skip` set are stored as skipped recipients. */
-export interface ParsedRecipient {
-  /** The line in the file where the record starts (header = line 1). */
-  line: number;
-  /** E.164 when valid, else the trimmed text from the file. */
-  phone: string;
-  name: string | null;
-  /** Every other column, by header name. */
-  variables: Record<string, string>;
-  skip: 'invalid' | 'duplicate' | null;
-  /** A sentence for people when `skip` is set. */
-  error: string | null;
-}
+/** One data row of an imported file (its `line` is always set). */
+export type ParsedRecipient = ScreenedRecipient;
 
-export interface CsvImportSummary {
-  rows: number;
-  accepted: number;
-  invalid: number;
-  duplicates: number;
+export interface CsvImportSummary extends AudienceSummary {
   /** The variable column names, in file order. */
   variables: string[];
-  /** The first 1000 rows with problems, in file order. */
-  problems: ImportProblem[];
 }
 
 export interface CsvImportOptions {
@@ -45,7 +28,6 @@ export interface CsvImportOptions {
 }
 
 export const MAX_IMPORT_ROWS = 100_000;
-const MAX_PROBLEMS = 1000;
 const PHONE_HEADERS = ['phone', 'phone_number', 'mobile', 'number', 'whatsapp', 'msisdn', 'tel', 'رقم', 'الرقم', 'الجوال', 'جوال', 'الهاتف', 'هاتف', 'رقم الجوال'];
 const NAME_HEADERS = ['name', 'full_name', 'الاسم', 'اسم'];
 const QUOTE_HINT = 'Values that contain quotes, commas, semicolons or line breaks must be in double quotes, with a quote inside written as "".';
@@ -205,15 +187,15 @@ class RecipientReader {
   private columns: Columns | null = null;
   /** The last line of the last record read. csv-parse's own count takes a CRLF inside quotes for two lines. */
   private line = 0;
-  private readonly seen = new Map<string, number>();
-  private readonly counts = { rows: 0, accepted: 0, invalid: 0, duplicates: 0 };
-  private readonly problems: ImportProblem[] = [];
+  private readonly screen: AudienceScreen;
 
   constructor(
-    private readonly defaultCountry: string,
-    private readonly existing: ReadonlySet<string>,
+    defaultCountry: string,
+    existing: ReadonlySet<string>,
     private readonly delimiter: ',' | ';',
-  ) {}
+  ) {
+    this.screen = new AudienceScreen(defaultCountry, existing, (line) => `line ${line}`);
+  }
 
   /** Called by csv-parse for every record; returns null so that nothing is queued in the stream. */
   read(cells: string[]): null {
@@ -228,8 +210,7 @@ class RecipientReader {
       const separator = this.delimiter === ',' ? 'comma' : 'semicolon';
       throw invalidCsv(`Line ${start} has ${cells.length} columns but the header has ${this.columns.width}. A value that contains a ${separator} must be in double quotes.`, start);
     }
-    this.counts.rows += 1;
-    if (this.counts.rows > MAX_IMPORT_ROWS) {
+    if (this.screen.rows >= MAX_IMPORT_ROWS) {
       throw invalidCsv(`The file has more than ${MAX_IMPORT_ROWS.toLocaleString('en-US')} recipients. Split it into files of at most ${MAX_IMPORT_ROWS.toLocaleString('en-US')} rows.`, start);
     }
     this.pending.push(this.recipient(cells, this.columns, start));
@@ -240,30 +221,7 @@ class RecipientReader {
     const cell = (index: number): string => (cells[index] ?? '').trim();
     const name = columns.name === null ? '' : cell(columns.name);
     const variables = Object.fromEntries(columns.variables.map((variable) => [variable.name, cell(variable.index)]));
-    const raw = cell(columns.phone);
-    const row = { line, phone: raw, name: name || null, variables };
-    if (raw === '') return this.skipped(row, 'invalid', 'The phone number is empty.');
-    let e164: string;
-    try {
-      e164 = normalizePhone(raw, this.defaultCountry).e164;
-    } catch (error) {
-      if (!isAppError(error) || error.code !== 'invalid_phone_number') throw error;
-      const excel = /^\d(\.\d+)?e\+\d+$/i.test(raw) ? ' Excel turned it into a rounded number: format the phone column as Text and export the file again.' : '';
-      return this.skipped(row, 'invalid', `${error.message}${excel}`);
-    }
-    row.phone = e164;
-    if (this.existing.has(e164)) return this.skipped(row, 'duplicate', 'This number is already in the campaign.');
-    const first = this.seen.get(e164);
-    if (first !== undefined) return this.skipped(row, 'duplicate', `Same number as line ${first}.`);
-    this.seen.set(e164, line);
-    this.counts.accepted += 1;
-    return { ...row, skip: null, error: null };
-  }
-
-  private skipped(row: Omit<ParsedRecipient, 'skip' | 'error'>, skip: 'invalid' | 'duplicate', error: string): ParsedRecipient {
-    this.counts[skip === 'invalid' ? 'invalid' : 'duplicates'] += 1;
-    if (this.problems.length < MAX_PROBLEMS) this.problems.push({ line: row.line, code: skip, message: error, phone: row.phone || null });
-    return { ...row, skip, error };
+    return this.screen.screen(cell(columns.phone), line, { line, name: name || null, variables });
   }
 
   parseError(error: CsvError): AppError {
@@ -284,8 +242,8 @@ class RecipientReader {
 
   summary(): CsvImportSummary {
     if (!this.columns) throw invalidCsv('The file is empty. Upload a CSV file with a header row (for example phone,name) and one recipient per line.', null);
-    if (this.counts.rows === 0) throw invalidCsv('The file has a header row but no recipients below it.', null);
-    return { ...this.counts, variables: this.columns.variables.map((variable) => variable.name), problems: this.problems };
+    if (this.screen.rows === 0) throw invalidCsv('The file has a header row but no recipients below it.', null);
+    return { ...this.screen.summary(), variables: this.columns.variables.map((variable) => variable.name) };
   }
 }
 

@@ -5,7 +5,7 @@ import type { Campaign, CampaignLimits, CreateCampaignRequest, ImportResult, Rec
 import { AppError } from '../../errors/app-error.js';
 import type { SessionService } from '../sessions/service.js';
 import { importRecipientsCsv } from './csv-import.js';
-import { recipientsFromJson } from './recipients.js';
+import { recipientsFromJson, toNewRecipient } from './recipients.js';
 import type { NewRecipient, RecipientsRepository } from './recipients-repository.js';
 import type { CampaignRecord, CampaignsRepository } from './repository.js';
 import { renderTemplate, templateVariables } from './template.js';
@@ -68,7 +68,7 @@ export class CampaignDrafts {
     await repository.db.transaction().execute(async (trx) => {
       await repository.insert({ ...record, createdBy }, trx);
       if (input.recipients?.length) {
-        const rows = recipientsFromJson(input.recipients, this.options.defaultCountry, new Set());
+        const { rows } = recipientsFromJson(input.recipients, this.options.defaultCountry, new Set());
         await recipients.insertRecipients(trx, record.id, 0, rows, at);
       }
     });
@@ -101,9 +101,9 @@ export class CampaignDrafts {
   /** Adds recipients from JSON (the API's `recipients`), like a CSV import. */
   async addRecipients(id: string, inputs: RecipientInput[]): Promise<ImportResult> {
     return this.importInto(id, async (existing, store) => {
-      const rows = recipientsFromJson(inputs, this.options.defaultCountry, existing);
+      const { rows, summary, variables } = recipientsFromJson(inputs, this.options.defaultCountry, existing);
       await store(rows);
-      return summarize(rows, inputs.length);
+      return { ...summary, variables };
     });
   }
 
@@ -113,18 +113,7 @@ export class CampaignDrafts {
       importRecipientsCsv(source, {
         defaultCountry: this.options.defaultCountry,
         existing,
-        onBatch: (rows) =>
-          store(
-            rows.map((row) => ({
-              phone: row.phone,
-              name: row.name,
-              variables: row.variables,
-              line: row.line,
-              status: row.skip ? 'skipped' : 'pending',
-              reason: row.skip,
-              error: row.error,
-            })),
-          ),
+        onBatch: (rows) => store(rows.map(toNewRecipient)),
       }),
     );
   }
@@ -181,21 +170,4 @@ function mergeLimits(base: CampaignLimits, change: CreateCampaignRequest['limits
 
 function normalizeSchedule(value: string | null | undefined): string | null {
   return value ? new Date(value).toISOString() : null;
-}
-
-
-function summarize(rows: NewRecipient[], total: number): Omit<ImportResult, 'campaign'> {
-  const problems = rows
-    .filter((row) => row.status === 'skipped')
-    .slice(0, 1000)
-    .map((row) => ({ line: row.line, code: row.reason === 'duplicate' ? ('duplicate' as const) : ('invalid' as const), message: row.error ?? '', phone: row.phone }));
-  const variables = [...new Set(rows.flatMap((row) => Object.keys(row.variables)))];
-  return {
-    rows: total,
-    accepted: rows.filter((row) => row.status === 'pending').length,
-    invalid: rows.filter((row) => row.reason === 'invalid').length,
-    duplicates: rows.filter((row) => row.reason === 'duplicate').length,
-    variables,
-    problems,
-  };
 }

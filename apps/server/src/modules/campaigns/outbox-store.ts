@@ -164,16 +164,16 @@ export class OutboxStore {
     return [...campaigns];
   }
 
-  /** Campaign messages the session sent since `since`, and the oldest of them (for caps). */
-  async sentSince(sessionId: string, since: IsoTimestamp): Promise<{ count: number; oldest: IsoTimestamp | null; newest: IsoTimestamp | null }> {
+  /** Campaign messages the session sent since `since`, and the newest of them (for gaps after a restart). */
+  async sentSince(sessionId: string, since: IsoTimestamp): Promise<{ count: number; newest: IsoTimestamp | null }> {
     const row = await this.db
       .selectFrom('campaign_recipients')
       .innerJoin('campaigns', 'campaigns.id', 'campaign_recipients.campaign_id')
-      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.min('campaign_recipients.sent_at').as('oldest'), eb.fn.max('campaign_recipients.sent_at').as('newest')])
+      .select((eb) => [eb.fn.countAll<number | string>().as('n'), eb.fn.max('campaign_recipients.sent_at').as('newest')])
       .where('campaigns.session_id', '=', sessionId)
       .where('campaign_recipients.sent_at', '>=', since)
       .executeTakeFirst();
-    return { count: Number(row?.n ?? 0), oldest: (row?.oldest as string | null) ?? null, newest: (row?.newest as string | null) ?? null };
+    return { count: Number(row?.n ?? 0), newest: (row?.newest as string | null) ?? null };
   }
 
   /** The n-th most recent send time of the session's campaigns since `since` (1 = newest). */

@@ -104,7 +104,7 @@ forEachDatabase('campaign storage', (database) => {
   describe('caps and history', () => {
     it('counts the session’s campaign sends in a window and finds the n-th most recent', async () => {
       const since = await store.sentSince('default', at(0));
-      assert.deepEqual(since, { count: 3, oldest: at(1), newest: at(6) });
+      assert.deepEqual(since, { count: 3, newest: at(6) });
       assert.equal((await store.sentSince('default', at(5.5))).count, 1);
       assert.equal((await store.sentSince('other', at(0))).count, 0);
       assert.equal(await store.nthRecentSend('default', at(0), 1), at(6));
