@@ -1,5 +1,6 @@
 'use client';
 
+import type { ReactNode } from 'react';
 import Link from 'next/link';
 import type { Campaign } from '@wasla/protocol';
 import { useFormat, useI18n, useT } from '@/i18n';
@@ -19,45 +20,46 @@ export function PauseBanner({ pause }: { pause: NonNullable<Campaign['pause']> }
   switch (pause.code) {
     case 'account_restricted':
       return (
-        <div className="banner banner--danger" role="alert" data-pause-code={pause.code}>
-          <i className="pi pi-ban banner__icon" aria-hidden="true" />
-          <div className="banner__body">
-            <p className="banner__title">{t('pause.restricted.title')}</p>
-            <p>{t('pause.restricted.text')}</p>
-            <p>{t('pause.restricted.next')}</p>
-            <p className="banner__meta" title={pause.reason}>
-              {t('pause.since')} {at}
-              {pause.reason && serverWords ? <span> · {pause.reason}</span> : null}
-            </p>
-          </div>
-        </div>
+        <Banner tone="danger" icon="pi-ban" code={pause.code} title={t('pause.restricted.title')}>
+          <p>{t('pause.restricted.text')}</p>
+          <p>{t('pause.restricted.next')}</p>
+          <p className="banner__meta" title={pause.reason}>
+            {t('pause.since')} {at}
+            {pause.reason && serverWords ? <span> · {pause.reason}</span> : null}
+          </p>
+        </Banner>
       );
     case 'session_not_ready':
       return (
-        <div className="banner banner--warn" role="status" data-pause-code={pause.code}>
-          <i className="pi pi-wifi banner__icon" aria-hidden="true" />
-          <div className="banner__body">
-            <p className="banner__title">{t('pause.session.title')}</p>
-            <p>{t('pause.session.text')}</p>
-            <p className="banner__meta">
-              <SessionStatusBadge /> · {t('pause.since')} {at} ·{' '}
-              <Link href="/" className="notice__link">
-                {t('compose.goToDashboard')} <i className="pi pi-arrow-right icon-directional" aria-hidden="true" />
-              </Link>
-            </p>
-          </div>
-        </div>
+        <Banner tone="warn" icon="pi-wifi" code={pause.code} title={t('pause.session.title')}>
+          <p>{t('pause.session.text')}</p>
+          <p className="banner__meta">
+            <SessionStatusBadge /> · {t('pause.since')} {at} ·{' '}
+            <Link href="/" className="notice__link">
+              {t('compose.goToDashboard')} <i className="pi pi-arrow-right icon-directional" aria-hidden="true" />
+            </Link>
+          </p>
+        </Banner>
       );
     case 'user':
       return (
-        <div className="banner banner--info" role="status" data-pause-code={pause.code}>
-          <i className="pi pi-pause banner__icon" aria-hidden="true" />
-          <div className="banner__body">
-            <p className="banner__title">{t('pause.user.title')}</p>
-            <p>{t('pause.user.text')}</p>
-            <p className="banner__meta">{t('pause.since')} {at}</p>
-          </div>
-        </div>
+        <Banner tone="info" icon="pi-pause" code={pause.code} title={t('pause.user.title')}>
+          <p>{t('pause.user.text')}</p>
+          <p className="banner__meta">{t('pause.since')} {at}</p>
+        </Banner>
       );
   }
+}
+
+/** One banner: a danger banner is an alert (read out at once), the others a status. */
+function Banner({ tone, icon, code, title, children }: { tone: 'danger' | 'warn' | 'info'; icon: string; code: string; title: string; children: ReactNode }) {
+  return (
+    <div className={`banner banner--${tone}`} role={tone === 'danger' ? 'alert' : 'status'} data-pause-code={code}>
+      <i className={`pi ${icon} banner__icon`} aria-hidden="true" />
+      <div className="banner__body">
+        <p className="banner__title">{title}</p>
+        {children}
+      </div>
+    </div>
+  );
 }

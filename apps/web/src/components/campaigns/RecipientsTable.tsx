@@ -1,6 +1,6 @@
 'use client';
 
-import { useCallback, useEffect, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import { Button } from 'primereact/button';
 import { Column } from 'primereact/column';
 import { DataTable } from 'primereact/datatable';
@@ -13,6 +13,8 @@ import { campaignsApi } from '@/lib/campaigns';
 import type { Page } from '@/lib/campaigns';
 import { formatPhone } from '@/lib/phone';
 import { useCampaignProgressEvents } from '@/session';
+import { useAsyncResource } from '@/hooks/useApiResource';
+import { useThrottled } from '@/hooks/useThrottled';
 import { EmptyState } from '@/components/common/EmptyState';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
@@ -24,8 +26,6 @@ const ALL = 'all';
 /** While the campaign sends, the page on screen is fetched again at most this often. */
 const LIVE_REFRESH_MS = 2000;
 
-type Load = { kind: 'loading' } | { kind: 'ready'; page: Page<Recipient>; refreshing: boolean } | { kind: 'error'; error: unknown };
-
 /** The campaign's recipients in sending order, a page at a time, filtered by status, kept fresh while it sends. */
 export function RecipientsTable({ campaignId }: { campaignId: string }) {
   const t = useT();
@@ -35,38 +35,20 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
   const [status, setStatus] = useState<RecipientStatus | null>(null);
   // The cursors of the pages before this one; the last is this page's own (null: the first page).
   const [cursors, setCursors] = useState<Array<string | null>>([null]);
-  const [load, setLoad] = useState<Load>({ kind: 'loading' });
-  const [version, setVersion] = useState(0);
   const cursor = cursors[cursors.length - 1] ?? null;
-
-  useEffect(() => {
-    const controller = new AbortController();
-    setLoad((current) => (current.kind === 'ready' ? { ...current, refreshing: true } : { kind: 'loading' }));
-    campaignsApi
-      .recipients(campaignId, { status, cursor, limit: PAGE_SIZE, signal: controller.signal })
-      .then((page) => setLoad({ kind: 'ready', page, refreshing: false }))
-      .catch((error: unknown) => {
-        if (!controller.signal.aborted) setLoad({ kind: 'error', error });
-      });
-    return () => controller.abort();
-  }, [campaignId, status, cursor, version]);
+  const { resource: load, reload } = useAsyncResource<Page<Recipient>>(
+    (signal) => campaignsApi.recipients(campaignId, { status, cursor, limit: PAGE_SIZE, signal }),
+    JSON.stringify([campaignId, status, cursor]),
+  );
 
   // Progress says recipients changed: look again, at most every LIVE_REFRESH_MS.
-  const lastRefresh = useRef(0);
-  const timer = useRef<number | null>(null);
-  useEffect(() => () => window.clearTimeout(timer.current ?? undefined), []);
+  const refresh = useThrottled(reload, LIVE_REFRESH_MS);
   useCampaignProgressEvents(
     useCallback(
       (progress: CampaignProgress) => {
-        if (progress.campaignId !== campaignId || timer.current !== null) return;
-        const wait = Math.max(0, lastRefresh.current + LIVE_REFRESH_MS - Date.now());
-        timer.current = window.setTimeout(() => {
-          timer.current = null;
-          lastRefresh.current = Date.now();
-          setVersion((n) => n + 1);
-        }, wait);
+        if (progress.campaignId === campaignId) refresh();
       },
-      [campaignId],
+      [campaignId, refresh],
     ),
   );
 
@@ -94,12 +76,12 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
         </div>
       </header>
       {load.kind === 'loading' ? <LoadingRows rows={5} /> : null}
-      {load.kind === 'error' ? <ErrorState error={load.error} onRetry={() => setVersion((n) => n + 1)} /> : null}
-      {load.kind === 'ready' && load.page.items.length === 0 ? <EmptyState icon="pi-users" text={status ? t('recipients.emptyFiltered', { status: t(RECIPIENT_STATUS[status].label) }) : t('recipients.empty')} /> : null}
-      {load.kind === 'ready' && load.page.items.length > 0 ? (
+      {load.kind === 'error' ? <ErrorState error={load.error} onRetry={reload} /> : null}
+      {load.kind === 'ready' && load.data.items.length === 0 ? <EmptyState icon="pi-users" text={status ? t('recipients.emptyFiltered', { status: t(RECIPIENT_STATUS[status].label) }) : t('recipients.empty')} /> : null}
+      {load.kind === 'ready' && load.data.items.length > 0 ? (
         <>
           <div className="table-scroll">
-            <DataTable value={load.page.items} dataKey="seq" size="small" className="recipients-table">
+            <DataTable value={load.data.items} dataKey="seq" size="small" className="recipients-table">
               <Column header="#" body={(recipient: Recipient) => <span className="cell-number">{format.number(recipient.seq)}</span>} />
               <Column header={t('recipients.phone')} body={(recipient: Recipient) => <bdi dir="ltr" className="phone-number">{formatPhone(recipient.phone)}</bdi>} />
               <Column header={t('recipients.name')} body={(recipient: Recipient) => recipient.name ?? <span className="muted">—</span>} />
@@ -135,9 +117,9 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
               icon="pi pi-angle-right icon-directional"
               iconPos="right"
               label={t('recipients.next')}
-              disabled={!load.page.nextCursor}
+              disabled={!load.data.nextCursor}
               onClick={() => {
-                const next = load.page.nextCursor;
+                const next = load.data.nextCursor;
                 if (next) setCursors((list) => [...list, next]);
               }}
             />

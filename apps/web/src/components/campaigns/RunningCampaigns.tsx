@@ -1,10 +1,11 @@
 'use client';
 
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import Link from 'next/link';
 import type { Campaign } from '@wasla/protocol';
 import { useT } from '@/i18n';
 import { campaignsApi } from '@/lib/campaigns';
+import { useAsyncResource } from '@/hooks/useApiResource';
 import { useCampaignsProgress, withProgress } from '@/session';
 import { EmptyState } from '@/components/common/EmptyState';
 import { ErrorState } from '@/components/common/ErrorState';
@@ -14,32 +15,25 @@ import { CampaignStatusTag } from './CampaignStatusTag';
 import { WaitingNotice } from './WaitingNotice';
 import { campaignHref } from './links';
 
-type Load = { kind: 'loading' } | { kind: 'ready'; campaigns: Campaign[] } | { kind: 'error'; error: unknown };
-
 /** The campaigns sending now (or paused on the way), with live progress; one just started appears by itself. */
 export function RunningCampaigns() {
   const t = useT();
-  const [load, setLoad] = useState<Load>({ kind: 'loading' });
-  const [attempt, setAttempt] = useState(0);
   const progress = useCampaignsProgress();
-
-  useEffect(() => {
-    const controller = new AbortController();
-    const { signal } = controller;
-    Promise.all([campaignsApi.list({ status: 'running', limit: 20, signal }), campaignsApi.list({ status: 'paused', limit: 20, signal })])
-      .then(([running, paused]) => setLoad({ kind: 'ready', campaigns: [...running.items, ...paused.items] }))
-      .catch((error: unknown) => {
-        if (!signal.aborted) setLoad({ kind: 'error', error });
-      });
-    return () => controller.abort();
-  }, [attempt]);
+  const { resource: load, reload } = useAsyncResource<Campaign[]>(
+    (signal) =>
+      Promise.all([campaignsApi.list({ status: 'running', limit: 20, signal }), campaignsApi.list({ status: 'paused', limit: 20, signal })]).then(([running, paused]) => [
+        ...running.items,
+        ...paused.items,
+      ]),
+    'running',
+  );
 
   // A campaign sending that is not listed was started since: fetch the list again.
-  const listed = load.kind === 'ready' ? load.campaigns : null;
+  const listed = load.kind === 'ready' ? load.data : null;
   const unseen = listed !== null && [...progress.values()].some((item) => item.status === 'running' && !listed.some((campaign) => campaign.id === item.campaignId));
   useEffect(() => {
-    if (unseen) setAttempt((n) => n + 1);
-  }, [unseen]);
+    if (unseen) reload();
+  }, [unseen, reload]);
 
   return (
     <section className="card" aria-labelledby="running-title" aria-busy={load.kind === 'loading'}>
@@ -53,7 +47,7 @@ export function RunningCampaigns() {
         </Link>
       </header>
       {load.kind === 'loading' ? <LoadingRows rows={2} /> : null}
-      {load.kind === 'error' ? <ErrorState error={load.error} onRetry={() => setAttempt((n) => n + 1)} /> : null}
+      {load.kind === 'error' ? <ErrorState error={load.error} onRetry={reload} /> : null}
       {listed && listed.length === 0 ? (
         <EmptyState icon="pi-megaphone" text={t('running.empty')}>
           <Link href="/campaigns/new/" className="notice__link">

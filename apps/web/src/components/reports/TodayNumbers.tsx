@@ -1,11 +1,12 @@
 'use client';
 
-import { useCallback, useEffect, useMemo, useRef } from 'react';
+import { useMemo } from 'react';
 import Link from 'next/link';
 import type { RangeReport } from '@wasla/protocol';
 import { useT } from '@/i18n';
 import { browserTimeZone, dayIn } from '@/lib/campaigns';
 import { useApiResource } from '@/hooks/useApiResource';
+import { useThrottled } from '@/hooks/useThrottled';
 import { useCampaignProgressEvents, useMessageStatus } from '@/session';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
@@ -22,15 +23,7 @@ export function TodayNumbers() {
   const query = new URLSearchParams({ from: today, to: today, timeZone }).toString();
   const { resource, reload } = useApiResource<RangeReport>(`/api/reports?${query}`);
 
-  const timer = useRef<number | null>(null);
-  useEffect(() => () => window.clearTimeout(timer.current ?? undefined), []);
-  const soon = useCallback(() => {
-    if (timer.current !== null) return;
-    timer.current = window.setTimeout(() => {
-      timer.current = null;
-      reload();
-    }, REFRESH_MS);
-  }, [reload]);
+  const soon = useThrottled(reload, REFRESH_MS);
   useMessageStatus(soon);
   useCampaignProgressEvents(soon);
 
