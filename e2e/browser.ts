@@ -37,3 +37,11 @@ export async function newContext(browser: Browser, locale: 'en' | 'ar' = 'en'): 
   const context = await browser.newContext({ locale: locale === 'ar' ? 'ar-SA' : 'en-US', viewport: { width: 1366, height: 860 } });
   return context;
 }
+
+/** Logs in, waits for the dashboard's session status, and switches the page to Arabic (right to left). */
+export async function logInInArabic(page: Page, baseUrl: string, email: string, password: string, status = 'stopped'): Promise<void> {
+  await logIn(page, baseUrl, email, password);
+  await waitForStatus(page, status);
+  await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
+  await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+}

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { linkByQr } from '../apps/server/test/flows.js';
-import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -173,10 +173,7 @@ describe('campaigns in Chromium', { skip }, () => {
     const context = await newContext(browser, 'ar');
     try {
       const page = await context.newPage();
-      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
-      await waitForStatus(page, 'stopped');
-      await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
-      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+      await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
       await page.getByRole('link', { name: 'الحملات' }).first().click();
       await page.waitForURL((url) => url.pathname === '/campaigns/');
       await page.locator('.campaigns-intro').waitFor();

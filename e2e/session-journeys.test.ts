@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { decodeQrDataUrl } from '../apps/server/test/qr.js';
-import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -205,10 +205,7 @@ describe('the dashboard in Chromium', { skip }, () => {
     const context = await newContext(browser, 'ar');
     try {
       const page = await context.newPage();
-      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
-      await waitForStatus(page, 'stopped');
-      await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
-      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+      await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
       assert.equal(await page.evaluate(() => document.documentElement.lang), 'ar');
       const sidebar = await page.locator('.layout-sidebar').boundingBox();
       const viewport = page.viewportSize()!;
