@@ -18,11 +18,13 @@ describe('operations', () => {
   });
   after(() => stack.close());
 
-  test('/healthz, /readyz and /metrics answer without authentication', async () => {
+  test('/healthz and /readyz answer without authentication; /metrics to an API key sent as a bearer token (Prometheus)', async () => {
     assert.deepEqual(await (await fetch(`${stack.baseUrl}/healthz`)).json(), { status: 'ok' });
     assert.deepEqual(await (await fetch(`${stack.baseUrl}/readyz`)).json(), { status: 'ready' });
+    assert.equal((await fetch(`${stack.baseUrl}/metrics`)).status, 401);
+    const { key } = (await stack.api(cookie, 'POST', '/api/api-keys', { name: 'prometheus', role: 'operator' })).json as { key: string };
     const socket = await stack.socket(cookie);
-    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    const metrics = await (await fetch(`${stack.baseUrl}/metrics`, { headers: { authorization: `Bearer ${key}` } })).text();
     assert.match(metrics, /wasla_sessions\{status="stopped"\} 1/);
     assert.match(metrics, /wasla_ws_clients 1/);
     assert.match(metrics, /wasla_process_resident_memory_bytes/);

@@ -26,8 +26,9 @@ describe('security', () => {
       const expected = url === '/api/auth/login' ? [400, 401] : [401];
       assert.ok(expected.includes(response.status), `${method} ${url} answered ${response.status} without authentication`);
     }
+    // No route matched: a 404 that says nothing but "not found".
     const unknown = await fetch(`${stack.baseUrl}/api/not-a-route`);
-    assert.equal(unknown.status, 401);
+    assert.equal(unknown.status, 404);
   });
 
   test('a bad API key is refused; a good one works; revoked stops working', async () => {

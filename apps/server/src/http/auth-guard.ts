@@ -10,7 +10,7 @@ declare module 'fastify' {
     principal: Principal | null;
   }
   interface FastifyContextConfig {
-    /** Answers without authentication (only the login route). */
+    /** Answers without authentication: login, health, the dashboard's files. Every other route needs a caller. */
     public?: boolean;
     /** The role a caller needs; any authenticated caller when unset. */
     role?: Role;
@@ -23,22 +23,31 @@ function headerValue(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-/** Reads a single cookie from a raw header (the WebSocket upgrade has no Fastify request). */
+/**
+ * Reads a single cookie from a raw header (the WebSocket upgrade has no Fastify request).
+ * A value that isn't valid percent-encoding is no credential at all, not a crash.
+ */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const index = part.indexOf('=');
-    if (index > 0 && part.slice(0, index).trim() === name) return decodeURIComponent(part.slice(index + 1).trim());
+    if (index <= 0 || part.slice(0, index).trim() !== name) continue;
+    try {
+      return decodeURIComponent(part.slice(index + 1).trim());
+    } catch {
+      return undefined;
+    }
   }
   return undefined;
 }
 
 /** The origins a browser may call the API from: the server's own, and PUBLIC_ORIGIN. */
 export function makeOriginCheck(publicOrigin: string | null): (request: IncomingMessage) => boolean {
+  const allowed = publicOrigin ? new URL(publicOrigin).origin : null;
   return (request) => {
     const origin = headerValue(request.headers.origin) ?? refererOrigin(headerValue(request.headers.referer));
     if (!origin) return false;
-    if (publicOrigin && origin === new URL(publicOrigin).origin) return true;
+    if (allowed && origin === allowed) return true;
     const host = headerValue(request.headers.host);
     try {
       return host !== undefined && new URL(origin).host === host;
@@ -56,25 +65,33 @@ function refererOrigin(referer: string | undefined): string | undefined {
   }
 }
 
-/** The credential a request presents: an API key header wins over the login cookie. */
+const BEARER = /^Bearer[ \t]+(\S+)[ \t]*$/i;
+
+/**
+ * The credential a request presents: an API key (the `X-Api-Key` header, or
+ * `Authorization: Bearer` for tools such as Prometheus) wins over the login cookie.
+ */
 export function credentialOf(request: IncomingMessage): Credential | null {
-  const apiKey = headerValue(request.headers[API_KEY_HEADER]);
+  const apiKey = headerValue(request.headers[API_KEY_HEADER]) ?? BEARER.exec(headerValue(request.headers.authorization) ?? '')?.[1];
   if (apiKey) return { kind: 'api_key', token: apiKey };
   const cookie = readCookie(headerValue(request.headers.cookie), SESSION_COOKIE);
   return cookie ? { kind: 'cookie', token: cookie } : null;
 }
 
-/** Who is calling, from an API key header or the login cookie. */
-export async function authenticateRaw(auth: AuthService, request: IncomingMessage): Promise<{ principal: Principal; viaCookie: boolean } | null> {
+/** Who is calling, from an API key or the login cookie, with the credential they used. */
+export async function authenticateRaw(auth: AuthService, request: IncomingMessage): Promise<{ principal: Principal; credential: Credential } | null> {
   const credential = credentialOf(request);
   if (!credential) return null;
   const principal = await auth.principalFor(credential);
-  return principal ? { principal, viaCookie: credential.kind === 'cookie' } : null;
+  return principal ? { principal, credential } : null;
 }
 
 /**
- * Every route under /api requires a caller, unless it is marked public; cookie callers
- * changing state must come from our own origin (CSRF); `role` routes need that role.
+ * Default deny, decided by the route Fastify matched — never by the URL's text, which
+ * has many spellings (`/%61pi/users` is `/api/users` to the router). Every route needs
+ * an authenticated caller unless its own options say `public`; `role` routes need that
+ * role; cookie callers changing state must come from our own origin (CSRF). A request
+ * that matched no route is answered 404 by the not-found handler, which reveals nothing.
  */
 export function registerAuthGuard(app: FastifyInstance, auth: AuthService, publicOrigin: string | null): void {
   const originAllowed = makeOriginCheck(publicOrigin);
@@ -87,7 +104,7 @@ export function registerAuthGuard(app: FastifyInstance, auth: AuthService, publi
       return new AppError('csrf_rejected', 'This request did not come from the Wasla dashboard (Origin mismatch).');
     }
     request.principal = principal;
-    if (request.routeOptions.config?.role === 'admin' && principal.role !== 'admin') {
+    if (request.routeOptions.config.role === 'admin' && principal.role !== 'admin') {
       return new AppError('forbidden', 'Only an admin may do this.');
     }
     return undefined;
@@ -96,7 +113,7 @@ export function registerAuthGuard(app: FastifyInstance, auth: AuthService, publi
   // Callback style with a synchronous path for a caller seen a moment ago: the
   // dashboard's poll then costs no promise and no database read.
   app.addHook('onRequest', (request, _reply, done) => {
-    if ((!request.url.startsWith('/api/') && request.url !== '/api') || request.routeOptions.config?.public) return done();
+    if (request.is404 || request.routeOptions.config.public === true) return done();
     const credential = credentialOf(request.raw);
     if (!credential) return done(UNAUTHENTICATED());
     const cached = auth.cachedPrincipal(credential);

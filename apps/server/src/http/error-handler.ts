@@ -1,4 +1,5 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
+import type { NotFoundPage } from './web-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/app-error.js';
@@ -17,7 +18,7 @@ const FASTIFY_ERRORS: Record<string, { code: ErrorCode; message: string }> = {
  * One place that turns every error into `{ error: { code, message, requestId } }`.
  * A browser asking for a page that doesn't exist gets the dashboard's 404 page instead.
  */
-export function registerErrorHandling(app: FastifyInstance, options: { notFoundPage?: () => string | null } = {}): void {
+export function registerErrorHandling(app: FastifyInstance, options: { notFoundPage?: () => NotFoundPage | null } = {}): void {
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const requestId = request.id;
     if (error instanceof AppError) {
@@ -47,7 +48,7 @@ export function registerErrorHandling(app: FastifyInstance, options: { notFoundP
   app.setNotFoundHandler((request, reply) => {
     const page = options.notFoundPage?.();
     const wantsPage = request.method === 'GET' && !request.url.startsWith('/api/') && (request.headers.accept ?? '').includes('text/html');
-    if (page && wantsPage) return reply.status(404).sendFile(page);
+    if (page && wantsPage) return page(reply);
     return reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, requestId: request.id } });
   });
 }

@@ -1,38 +1,53 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import fastifyStatic from '@fastify/static';
 import { DOCUMENT_CSP_BASE, DOCUMENT_HEADERS } from './security-headers.js';
+
+/** Sends the dashboard's own "page not found" page. */
+export type NotFoundPage = (reply: FastifyReply) => FastifyReply;
 
 /**
  * Serves the dashboard's static export (apps/web/out) on the API's port. Next inlines
  * small scripts in every page; each page gets a Content-Security-Policy that allows
- * exactly those scripts by hash, and nothing else inline.
+ * exactly those scripts by hash, and nothing else inline. The files are public routes
+ * of their own scope; nothing else becomes public by sharing their wildcard.
+ * Returns how to answer with the 404 page, or null when the dashboard isn't built.
  */
-export async function registerWebApp(app: FastifyInstance, webDir: string): Promise<boolean> {
-  if (!existsSync(path.join(webDir, 'index.html'))) return false;
+export async function registerWebApp(app: FastifyInstance, webDir: string): Promise<NotFoundPage | null> {
+  if (!existsSync(path.join(webDir, 'index.html'))) return null;
   const policies = pagePolicies(webDir);
-  await app.register(fastifyStatic, {
-    root: webDir,
-    redirect: true,
-    dotfiles: 'ignore',
-    cacheControl: false,
-    setHeaders(reply, filePath) {
-      const policy = policies.get(filePath);
-      if (policy) {
-        reply.headers(DOCUMENT_HEADERS);
-        reply.header('content-security-policy', policy);
-        reply.header('cache-control', 'no-cache');
-      } else if (filePath.includes(`${path.sep}_next${path.sep}static${path.sep}`)) {
-        // Content-hashed file names: safe to keep forever.
-        reply.header('cache-control', 'public, max-age=31536000, immutable');
-      } else {
-        reply.header('cache-control', 'public, max-age=3600');
-      }
-    },
+  await app.register(async (site) => {
+    site.addHook('onRoute', (route) => {
+      route.config = { ...route.config, public: true };
+    });
+    await site.register(fastifyStatic, {
+      root: webDir,
+      redirect: true,
+      dotfiles: 'ignore',
+      cacheControl: false,
+      setHeaders(reply, filePath) {
+        const policy = policies.get(filePath);
+        if (policy) {
+          reply.headers(DOCUMENT_HEADERS);
+          reply.header('content-security-policy', policy);
+          reply.header('cache-control', 'no-cache');
+        } else if (filePath.includes(`${path.sep}_next${path.sep}static${path.sep}`)) {
+          // Content-hashed file names: safe to keep forever.
+          reply.header('cache-control', 'public, max-age=31536000, immutable');
+        } else {
+          reply.header('cache-control', 'public, max-age=3600');
+        }
+      },
+    });
   });
-  return true;
+  const notFoundFile = path.join(webDir, '404.html');
+  if (!existsSync(notFoundFile)) return null;
+  const notFoundHtml = readFileSync(notFoundFile);
+  const notFoundPolicy = policies.get(notFoundFile) ?? DOCUMENT_CSP_BASE;
+  return (reply) =>
+    reply.status(404).headers(DOCUMENT_HEADERS).header('content-security-policy', notFoundPolicy).header('cache-control', 'no-cache').type('text/html; charset=utf-8').send(notFoundHtml);
 }
 
 function pagePolicies(webDir: string): Map<string, string> {
