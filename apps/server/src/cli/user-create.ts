@@ -10,12 +10,14 @@ import { UsersRepository } from '../modules/users/repository.js';
 import { AuthRepository } from '../modules/auth/repository.js';
 import { AuthService } from '../modules/auth/service.js';
 import { DuplicateError } from '../storage/errors.js';
+import { AppError } from '../errors/app-error.js';
+import { PASSWORD_MIN_LENGTH } from '../modules/auth/password-policy.js';
 
 const argsSchema = z.object({
   email: z.email('--email must be an email address'),
   role: z.enum(['admin', 'operator'], '--role must be admin or operator'),
   name: z.string().min(1).max(100).optional(),
-  password: z.string().min(10, 'the password must be at least 10 characters'),
+  password: z.string().min(PASSWORD_MIN_LENGTH, `the password must be at least ${PASSWORD_MIN_LENGTH} characters`),
 });
 
 async function main(): Promise<number> {
@@ -43,6 +45,10 @@ async function main(): Promise<number> {
     if (error instanceof DuplicateError) {
       process.stderr.write(`A user with the email ${parsed.data.email} already exists.\n`);
       return 1;
+    }
+    if (error instanceof AppError && error.code === 'weak_password') {
+      process.stderr.write(`${error.message}\n`);
+      return 2;
     }
     throw error;
   } finally {

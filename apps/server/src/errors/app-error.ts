@@ -4,6 +4,7 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_phone_number: 400,
   invalid_csv: 400,
+  weak_password: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

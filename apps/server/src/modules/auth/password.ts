@@ -1,5 +1,7 @@
 import { randomBytes, scrypt as scryptCallback, timingSafeEqual } from 'node:crypto';
 import type { ScryptOptions } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import { AppError } from '../../errors/app-error.js';
 
 // scrypt is memory-hard: N=2^15, r=8 needs 32 MiB per hash, which is what makes
 // guessing expensive. Parameters are stored with each hash so they can be raised later.
@@ -7,7 +9,34 @@ const PARAMS = { N: 2 ** 15, r: 8, p: 1 } as const;
 const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 
+/**
+ * Password hashing is the most expensive thing a caller can ask for. A burst of guesses
+ * must not take every core from the requests that do real work, so at most this many
+ * hashes run at once and a bounded number wait; the rest are refused at once.
+ */
+const HASHING = { concurrent: Math.max(1, availableParallelism() - 1), waiting: 32 } as const;
+let running = 0;
+const queue: (() => void)[] = [];
+
+async function withHashingSlot<T>(work: () => Promise<T>): Promise<T> {
+  if (running >= HASHING.concurrent) {
+    if (queue.length >= HASHING.waiting) throw new AppError('rate_limited', 'Too many password checks at once. Wait a moment and try again.');
+    await new Promise<void>((resolve) => queue.push(resolve));
+  }
+  running += 1;
+  try {
+    return await work();
+  } finally {
+    running -= 1;
+    queue.shift()?.();
+  }
+}
+
 function scrypt(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
+  return withHashingSlot(() => scryptUngated(password, salt, options));
+}
+
+function scryptUngated(password: string, salt: Buffer, options: ScryptOptions): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     scryptCallback(password.normalize('NFKC'), salt, KEY_LENGTH, { ...options, maxmem: 128 * 1024 * 1024 }, (error, key) =>
       error ? reject(error) : resolve(key),

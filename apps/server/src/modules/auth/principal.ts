@@ -6,7 +6,9 @@ export interface Principal {
   /** The user's id, or the API key's id. */
   id: string;
   role: Role;
-  /** The user behind the call (for an API key: its creator, when known). */
-  userId: string | null;
+  /** The user behind the call (for an API key: its creator). */
+  userId: string;
   name: string;
+  /** When a login ends (ms since the epoch); API keys last until revoked. */
+  expiresAt?: number;
 }

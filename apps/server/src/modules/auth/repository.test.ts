@@ -73,7 +73,7 @@ forEachDatabase('AuthRepository', (database) => {
     const created = await auth.createApiKey(newKey({ id: 'k1', keyHash: 'key-hash-1' }));
     assert.deepEqual(created, { id: 'k1', name: 'CI', prefix: 'wsk_abcdef', role: 'operator', createdBy: 'admin', createdAt: T0, lastUsedAt: null, revokedAt: null });
     const found = await auth.findActiveApiKey('key-hash-1');
-    assert.deepEqual(found, { ...created, creator: { id: 'admin', name: 'The admin', email: 'admin@example.com' } });
+    assert.deepEqual(found, { ...created, creator: { id: 'admin', name: 'The admin', email: 'admin@example.com', role: 'admin' } });
     assert.equal(await auth.findActiveApiKey('nope'), null);
   });
 
@@ -81,12 +81,20 @@ forEachDatabase('AuthRepository', (database) => {
     await assert.rejects(auth.createApiKey(newKey({ id: 'k-dup', keyHash: 'key-hash-1' })), DuplicateError);
   });
 
-  it('keeps a key whose creator is deleted, without a creator', async () => {
+  it("a key stops working when its creator is deleted (a leaver's keys leave with them)", async () => {
     await auth.createApiKey(newKey({ id: 'k2', keyHash: 'key-hash-2', createdBy: 'leaver', createdAt: at(1) }));
+    assert.equal((await auth.findActiveApiKey('key-hash-2'))?.creator.id, 'leaver');
     await users.delete('leaver');
-    const found = await auth.findActiveApiKey('key-hash-2');
-    assert.equal(found?.createdBy, null);
-    assert.equal(found?.creator, null);
+    assert.equal(await auth.findActiveApiKey('key-hash-2'), null);
+    assert.equal((await auth.listApiKeys()).find((key) => key.id === 'k2')?.createdBy, null, 'still listed, unowned');
+  });
+
+  it('revokes every active key a user created', async () => {
+    await auth.createApiKey(newKey({ id: 'k-op', keyHash: 'key-hash-op', createdBy: 'operator', createdAt: at(1) }));
+    assert.equal(await auth.revokeApiKeysCreatedBy('operator', at(3)), 1);
+    assert.equal(await auth.revokeApiKeysCreatedBy('operator', at(4)), 0);
+    assert.equal(await auth.findActiveApiKey('key-hash-op'), null);
+    assert.ok(await auth.findActiveApiKey('key-hash-1'), "another user's key stays");
   });
 
   it('records last use at most once a minute', async () => {
@@ -101,7 +109,7 @@ forEachDatabase('AuthRepository', (database) => {
   it('lists keys newest first without hashes', async () => {
     await auth.createApiKey(newKey({ id: 'k3', keyHash: 'key-hash-3', name: 'Zapier', createdAt: at(2), createdBy: null }));
     const listed = await auth.listApiKeys();
-    assert.deepEqual(listed.map((key) => key.id), ['k3', 'k2', 'k1']);
+    assert.deepEqual(listed.map((key) => key.id), ['k3', 'k2', 'k-op', 'k1']);
     for (const key of listed) {
       assert.equal('keyHash' in key, false);
       assert.equal(JSON.stringify(key).includes('key-hash'), false);

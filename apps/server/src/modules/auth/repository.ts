@@ -26,9 +26,9 @@ export interface ApiKey {
   revokedAt: IsoTimestamp | null;
 }
 
-/** An unrevoked key found by its hash, with the user who created it (when they still exist). */
+/** An unrevoked key found by its hash, with the user who created it. */
 export interface ActiveApiKey extends ApiKey {
-  creator: { id: string; name: string; email: string } | null;
+  creator: { id: string; name: string; email: string; role: UserRole };
 }
 
 export interface NewApiKey {
@@ -142,19 +142,28 @@ export class AuthRepository {
     return apiKeyFromRow(row);
   }
 
-  /** The unrevoked key with this hash, with its creator. */
+  /**
+   * The unrevoked key with this hash, with its creator. A key works only while the
+   * person who created it is still a user: a leaver's keys leave with them.
+   */
   async findActiveApiKey(keyHash: string): Promise<ActiveApiKey | null> {
     const row = await this.db
       .selectFrom('api_keys as k')
-      .leftJoin('users as u', 'u.id', 'k.created_by')
+      .innerJoin('users as u', 'u.id', 'k.created_by')
       .selectAll('k')
-      .select(['u.id as creator_id', 'u.name as creator_name', 'u.email as creator_email'])
+      .select(['u.id as creator_id', 'u.name as creator_name', 'u.email as creator_email', 'u.role as creator_role'])
       .where('k.key_hash', '=', keyHash)
       .where('k.revoked_at', 'is', null)
       .executeTakeFirst();
     if (!row) return null;
-    const { creator_id: id, creator_name: name, creator_email: email } = row;
-    return { ...apiKeyFromRow(row), creator: id !== null && name !== null && email !== null ? { id, name, email } : null };
+    const { creator_id: id, creator_name: name, creator_email: email, creator_role: role } = row;
+    return { ...apiKeyFromRow(row), creator: { id, name, email, role } };
+  }
+
+  /** Revokes every active key a user created; resolves with how many. */
+  async revokeApiKeysCreatedBy(userId: string, at: IsoTimestamp): Promise<number> {
+    const result = await this.db.updateTable('api_keys').set({ revoked_at: at }).where('created_by', '=', userId).where('revoked_at', 'is', null).executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   /** Every key, revoked ones included, newest first. Hashes are never selected. */

@@ -6,6 +6,7 @@ import { AppError } from '../../errors/app-error.js';
 import { readCookie } from '../../http/auth-guard.js';
 import { SESSION_COOKIE } from './service.js';
 import type { AuthService } from './service.js';
+import { PASSWORD_MAX_LENGTH } from './password-policy.js';
 
 export const roleSchema = z.enum(['admin', 'operator']);
 export const localeSchema = z.enum(['en', 'ar']);
@@ -17,13 +18,16 @@ export const userSchema = z.object({
   locale: localeSchema,
   createdAt: z.string(),
 });
-const passwordSchema = z.string().min(10, 'must be at least 10 characters').max(200);
+// Length and strength are checked by the password policy, which explains what is wrong.
+const passwordSchema = z.string().min(1).max(PASSWORD_MAX_LENGTH);
+
 
 export interface AuthRoutesOptions {
   auth: AuthService;
   cookieSecure: boolean;
   loginRateLimit: number;
 }
+
 
 export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, { auth, cookieSecure, loginRateLimit }) => {
   // Only these routes set cookies: registered here, the plugin's onSend hook stays off
@@ -68,14 +72,14 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   app.patch('/api/auth/me', {
     schema: {
       tags: ['auth'],
-      summary: 'Change your language or password',
+      summary: 'Change your language or password (wrong current passwords are limited per user; a new password ends your other logins)',
       body: z.object({ locale: localeSchema.optional(), currentPassword: z.string().max(200).optional(), newPassword: passwordSchema.optional() }),
-      response: { 200: userSchema, 400: apiErrorSchema, 401: apiErrorSchema },
+      response: { 200: userSchema, 400: apiErrorSchema, 401: apiErrorSchema, 429: apiErrorSchema },
     },
   }, async (request) => {
     const principal = request.principal!;
     if (principal.kind !== 'user') throw new AppError('forbidden', 'API keys have no profile.');
-    return auth.updateProfile(principal.id, request.body);
+    return auth.updateProfile(principal.id, readCookie(request.headers.cookie, SESSION_COOKIE) ?? null, request.body);
   });
 
   app.get('/api/users', {
@@ -92,6 +96,17 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
       response: { 201: userSchema, 400: apiErrorSchema, 409: apiErrorSchema },
     },
   }, async (request, reply) => reply.status(201).send(await auth.createUser(request.body)));
+
+  app.patch('/api/users/:id', {
+    config: { role: 'admin' },
+    schema: {
+      tags: ['users'],
+      summary: "Change a user's role or set a new password (ends their logins)",
+      params: z.object({ id: z.string().max(100) }),
+      body: z.object({ role: roleSchema.optional(), password: passwordSchema.optional() }),
+      response: { 200: userSchema, 400: apiErrorSchema, 404: apiErrorSchema, 409: apiErrorSchema },
+    },
+  }, async (request) => auth.updateUser(request.params.id, request.principal!.userId, request.body));
 
   app.delete('/api/users/:id', {
     config: { role: 'admin' },

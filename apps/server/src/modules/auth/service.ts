@@ -4,8 +4,10 @@ import { AppError } from '../../errors/app-error.js';
 import type { UsersRepository } from '../users/repository.js';
 import type { AuthRepository } from './repository.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
+import { assertStrongPassword } from './password-policy.js';
 import type { Principal, Role } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
+import { AttemptLimiter } from './attempts.js';
 
 const PRINCIPAL_CACHE_TTL_MS = 5_000;
 
@@ -25,6 +27,13 @@ export interface Credential {
 function isPlausible({ kind, token }: Credential): boolean {
   return token.length > 0 && token.length <= 100 && (kind === 'cookie' || token.startsWith(API_KEY_PREFIX));
 }
+
+/**
+ * Whose credentials just ended or changed: a user's (logins, keys they created), one
+ * API key, or one login (by its token's hash). Whoever holds a principal for longer
+ * than a request — the WebSocket hub — looks again at the ones this touches.
+ */
+export type CredentialChange = { userId: string } | { apiKeyId: string } | { loginHash: string };
 
 export interface AuthServiceOptions {
   users: UsersRepository;
@@ -46,6 +55,9 @@ export interface PublicUser {
 /** Logins, cookies and API keys. Secrets are stored only as hashes. */
 export class AuthService {
   private readonly cache = new PrincipalCache(PRINCIPAL_CACHE_TTL_MS);
+  private readonly changeListeners = new Set<(change: CredentialChange) => void>();
+  /** Wrong current passwords per user: a password change is a guess like a login. */
+  private readonly currentPasswordGuesses = new AttemptLimiter({ max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
 
   constructor(private readonly options: AuthServiceOptions) {}
 
@@ -74,8 +86,35 @@ export class AuthService {
 
   async logout(sessionToken: string): Promise<void> {
     const hash = sha256(sessionToken);
-    this.cache.delete(hash);
     await this.options.repository.deleteLoginSession(hash);
+    this.changed({ loginHash: hash });
+  }
+
+  /** Calls `listener` after any credential ended or changed; returns how to stop. */
+  onCredentialsChanged(listener: (change: CredentialChange) => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  /** True when `change` may have ended or changed what `credential` (held by `principal`) grants. */
+  touches(change: CredentialChange, credential: Credential, principal: Principal): boolean {
+    if ('userId' in change) return principal.userId === change.userId;
+    if ('apiKeyId' in change) return principal.kind === 'api_key' && principal.id === change.apiKeyId;
+    return credential.kind === 'cookie' && sha256(credential.token) === change.loginHash;
+  }
+
+  /** Forgets cached principals the change touches, then tells the listeners. */
+  private changed(change: CredentialChange): void {
+    if ('loginHash' in change) this.cache.delete(change.loginHash);
+    else if ('userId' in change) this.cache.deleteWhere((principal) => principal.userId === change.userId);
+    else this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === change.apiKeyId);
+    for (const listener of this.changeListeners) {
+      try {
+        listener(change);
+      } catch (error) {
+        this.options.logger.error({ err: error }, 'a credential change listener failed');
+      }
+    }
   }
 
   /**
@@ -100,8 +139,9 @@ export class AuthService {
     if (cached) return cached;
     const found = await this.options.repository.findValidLoginSession(hash, now.toISOString());
     if (!found) return null;
-    const principal: Principal = { kind: 'user', id: found.user.id, role: found.user.role, userId: found.user.id, name: found.user.name };
-    this.cache.set(hash, principal, now.getTime(), Date.parse(found.session.expiresAt));
+    const expiresAt = Date.parse(found.session.expiresAt);
+    const principal: Principal = { kind: 'user', id: found.user.id, role: found.user.role, userId: found.user.id, name: found.user.name, expiresAt };
+    this.cache.set(hash, principal, now.getTime(), expiresAt);
     return principal;
   }
 
@@ -114,13 +154,15 @@ export class AuthService {
     const found = await this.options.repository.findActiveApiKey(hash);
     if (!found) return null;
     void this.options.repository.touchApiKey(found.id, now.toISOString()).catch(() => undefined);
-    const principal: Principal = { kind: 'api_key', id: found.id, role: found.role, userId: found.createdBy, name: found.name };
+    // A key never grants more than its creator has now.
+    const role: Role = found.creator.role === 'admin' ? found.role : 'operator';
+    const principal: Principal = { kind: 'api_key', id: found.id, role, userId: found.creator.id, name: found.name };
     this.cache.set(hash, principal, now.getTime());
     return principal;
   }
 
   /** Creates an API key; the key itself is returned here once and never stored. */
-  async createApiKey(input: { name: string; role: Role; createdBy: string | null }) {
+  async createApiKey(input: { name: string; role: Role; createdBy: string }) {
     const prefix = token(6);
     const key = `${API_KEY_PREFIX}${prefix}_${token(32)}`;
     const record = await this.options.repository.createApiKey({
@@ -140,17 +182,20 @@ export class AuthService {
   }
 
   async revokeApiKey(id: string): Promise<void> {
-    this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === id);
     const revoked = await this.options.repository.revokeApiKey(id, this.now().toISOString());
+    this.changed({ apiKeyId: id });
     if (!revoked) throw new AppError('not_found', 'There is no active API key with that id.');
   }
 
   async createUser(input: { email: string; name: string; password: string; role: Role; locale?: 'en' | 'ar' }): Promise<PublicUser> {
     const now = this.now().toISOString();
+    const email = input.email.trim().toLowerCase();
+    const name = input.name.trim();
+    assertStrongPassword(input.password, [email, name]);
     const user = await this.options.users.create({
       id: randomUUID(),
-      email: input.email.trim().toLowerCase(),
-      name: input.name.trim(),
+      email,
+      name,
       role: input.role,
       passwordHash: await hashPassword(input.password),
       locale: input.locale ?? 'en',
@@ -177,21 +222,57 @@ export class AuthService {
     if (user.role === 'admin' && (await this.options.users.countAdmins()) <= 1) {
       throw new AppError('conflict', 'This is the last admin; create another admin first.');
     }
-    this.cache.deleteWhere((principal) => principal.userId === id && principal.kind === 'user');
+    // Their keys are revoked, not orphaned (a key also stops working without its creator).
+    await this.options.repository.revokeApiKeysCreatedBy(id, this.now().toISOString());
     await this.options.users.delete(id);
+    this.changed({ userId: id });
   }
 
-  async updateProfile(id: string, changes: { locale?: 'en' | 'ar'; currentPassword?: string; newPassword?: string }): Promise<PublicUser> {
+  /**
+   * A user changing their own language or password. A new password ends every other
+   * login of theirs; `currentToken` is the login making the change, which stays.
+   */
+  async updateProfile(id: string, currentToken: string | null, changes: { locale?: 'en' | 'ar'; currentPassword?: string; newPassword?: string }): Promise<PublicUser> {
     const user = await this.options.users.findById(id);
     if (!user) throw new AppError('not_found', 'There is no user with that id.');
     if (changes.newPassword !== undefined) {
+      this.currentPasswordGuesses.assertAllowed(id);
+      // The cheap check first: a weak new password costs no hashing and no guess.
+      assertStrongPassword(changes.newPassword, [user.email, user.name]);
       if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
+        this.currentPasswordGuesses.recordFailure(id);
         throw new AppError('invalid_credentials', 'The current password is wrong.');
       }
-      await this.options.users.updatePassword(id, await hashPassword(changes.newPassword), this.now().toISOString());
+      await this.setPassword(user, changes.newPassword, currentToken === null ? {} : { exceptIdHash: sha256(currentToken) });
     }
     if (changes.locale) await this.options.users.updateLocale(id, changes.locale, this.now().toISOString());
     return this.getUser(id);
+  }
+
+  /**
+   * An admin changing another user: a new role or a new password. Either ends that
+   * user's logins (a password) or narrows what they hold open (a role) at once.
+   */
+  async updateUser(id: string, actingUserId: string | null, changes: { role?: Role; password?: string }): Promise<PublicUser> {
+    const user = await this.options.users.findById(id);
+    if (!user) throw new AppError('not_found', 'There is no user with that id.');
+    if (changes.role && changes.role !== user.role) {
+      if (id === actingUserId) throw new AppError('conflict', 'You cannot change your own role.');
+      if (user.role === 'admin' && (await this.options.users.countAdmins()) <= 1) {
+        throw new AppError('conflict', 'This is the last admin; make another user an admin first.');
+      }
+      await this.options.users.updateRole(id, changes.role, this.now().toISOString());
+      this.changed({ userId: id });
+    }
+    if (changes.password !== undefined) await this.setPassword(user, changes.password, {});
+    return this.getUser(id);
+  }
+
+  private async setPassword(user: { id: string; email: string; name: string }, password: string, keep: { exceptIdHash?: string }): Promise<void> {
+    assertStrongPassword(password, [user.email, user.name]);
+    await this.options.users.updatePassword(user.id, await hashPassword(password), this.now().toISOString());
+    await this.options.repository.deleteLoginSessionsForUser(user.id, keep);
+    this.changed({ userId: user.id });
   }
 
   async hasUsers(): Promise<boolean> {

@@ -99,12 +99,18 @@ export class UsersRepository {
   }
 
   /** Resolves false when there is no such user. */
+  async updateRole(id: string, role: UserRole, updatedAt: IsoTimestamp): Promise<boolean> {
+    const result = await this.db.updateTable('users').set({ role, updated_at: updatedAt }).where('id', '=', id).executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Resolves false when there is no such user. */
   async updateLocale(id: string, locale: UserLocale, updatedAt: IsoTimestamp): Promise<boolean> {
     const result = await this.db.updateTable('users').set({ locale, updated_at: updatedAt }).where('id', '=', id).executeTakeFirst();
     return result.numUpdatedRows > 0n;
   }
 
-  /** Deletes the user and (by cascade) their login sessions; their API keys stay, unowned. */
+  /** Deletes the user and (by cascade) their login sessions; their API keys stay, revoked by the caller. */
   async delete(id: string): Promise<boolean> {
     const result = await this.db.deleteFrom('users').where('id', '=', id).executeTakeFirst();
     return result.numDeletedRows > 0n;
