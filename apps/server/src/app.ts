@@ -11,6 +11,7 @@ import { createLogger } from './logger.js';
 import { registerErrorHandling } from './http/error-handler.js';
 import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
+import type { NotFoundPage } from './http/web-app.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -131,6 +132,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     bodyLimit: 256 * 1024,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
+    // Slow-header and slow-body clients are cut off (Node checks open connections each second).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },
   });
   const routes: { method: string; url: string }[] = [];
   http.addHook('onRoute', (route) => {
@@ -138,8 +142,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   });
   http.setValidatorCompiler(validatorCompiler);
   http.setSerializerCompiler(serializerCompiler);
-  let webAppServed = false;
-  registerErrorHandling(http, { notFoundPage: () => (webAppServed ? '404.html' : null) });
+  let notFoundPage: NotFoundPage | null = null;
+  registerErrorHandling(http, { notFoundPage: () => notFoundPage });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
   await http.register(rateLimit, { global: false });
   await http.register(swagger, {
@@ -161,8 +165,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     sessions,
     logger,
     authenticate: (request) => authenticateRaw(auth, request),
+    credentials: auth,
     originAllowed: makeOriginCheck(config.publicOrigin),
     maxClients: config.ws.maxClients,
+    maxClientsPerCaller: config.ws.maxClientsPerUser,
     ...(deps.wsHeartbeatMs ? { heartbeatMs: deps.wsHeartbeatMs } : {}),
   });
   http.server.on('upgrade', (request, socket, head) => {
@@ -177,8 +183,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(messageRoutes, { messages });
   await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients });
   await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
-  webAppServed = await registerWebApp(http, config.webDir);
-  if (!webAppServed) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
+  notFoundPage = await registerWebApp(http, config.webDir);
+  if (!notFoundPage) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
   await sessions.boot(false);
   await campaigns.boot();
   await messages.recoverInterrupted();

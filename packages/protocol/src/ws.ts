@@ -61,8 +61,11 @@ export type WsQrCode = z.infer<typeof wsQrCodeSchema>;
 /** Close codes the server uses. */
 export const WS_CLOSE = {
   serverShutdown: 1001,
+  /** No credential, or the one used has ended (logout, user deleted, key revoked, password changed). */
   notAuthenticated: 4401,
   notAllowed: 4403,
+  /** This user (or API key) already holds as many sockets as the server allows one caller. */
+  tooManyConnections: 4429,
 } as const;
 
 /** Seconds between server heartbeats; a client silent for two of them is dropped. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, envSchema, loadConfig } from './config.js';
+import { ConfigError, envSchema, isLoopbackHost, loadConfig } from './config.js';
 
 test('.env.example documents exactly the variables the schema reads', () => {
   const example = readFileSync(new URL('../../../../.env.example', import.meta.url), 'utf8');
@@ -40,4 +40,37 @@ test('the emulator certificate key is accepted only for a loopback WhatsApp URL'
 
 test('empty values count as unset', () => {
   assert.equal(loadConfig({ DATABASE_URL: '', PORT: '' }).port, 3000);
+});
+
+test('loopback is recognised in every spelling, IPv6 included; nothing else is', () => {
+  for (const host of ['127.0.0.1', '127.1.2.3', 'localhost', 'LOCALHOST', '::1', '[::1]', '0:0:0:0:0:0:0:1', '::0001', '::ffff:127.0.0.1', '[::ffff:7f00:1]']) {
+    assert.equal(isLoopbackHost(host), true, host);
+  }
+  for (const host of ['0.0.0.0', '::', '[::]', '10.0.0.1', '128.0.0.1', '::2', '::ffff:10.0.0.1', 'example.com', 'localhost.example.com', '']) {
+    assert.equal(isLoopbackHost(host), false, host);
+  }
+});
+
+test('the login cookie is Secure in production unless Wasla listens on loopback (IPv6 too)', () => {
+  assert.equal(loadConfig({ HOST: '::1' }).auth.cookieSecure, false);
+  assert.equal(loadConfig({ HOST: '127.0.0.1' }).auth.cookieSecure, false);
+  assert.equal(loadConfig({ HOST: '0.0.0.0' }).auth.cookieSecure, true);
+  assert.equal(loadConfig({ HOST: '::' }).auth.cookieSecure, true);
+  assert.equal(loadConfig({ HOST: '::', COOKIE_SECURE: 'false' }).auth.cookieSecure, false);
+});
+
+test('a first admin password that is easy to guess is refused at start, with the reason', () => {
+  for (const password of ['aaaaaaaaaa', 'password123', 'admin@wasla.test']) {
+    assert.throws(() => loadConfig({ WASLA_ADMIN_EMAIL: 'admin@wasla.test', WASLA_ADMIN_PASSWORD: password }), (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.message, /WASLA_ADMIN_PASSWORD: /);
+      return true;
+    });
+  }
+  assert.ok(loadConfig({ WASLA_ADMIN_EMAIL: 'admin@wasla.test', WASLA_ADMIN_PASSWORD: 'correct horse battery' }).initialAdmin);
+});
+
+test('slow clients: the header timeout may not exceed the request timeout', () => {
+  assert.throws(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }), /HTTP_HEADERS_TIMEOUT_MS/);
+  assert.deepEqual(loadConfig({}).http, { headersTimeoutMs: 15_000, requestTimeoutMs: 120_000 });
 });

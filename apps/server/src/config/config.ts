@@ -1,16 +1,29 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { passwordWeakness } from '../modules/auth/password-policy.js';
 
 // apps/server/{src,dist}/config → apps/web/out
 const DEFAULT_WEB_DIR = fileURLToPath(new URL('../../../web/out', import.meta.url));
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
+/** 127.0.0.0/8, ::1 (any spelling, bracketed or not), ::ffff:127.x and localhost. */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.startsWith('[') && host.endsWith(']') ? host.slice(1, -1) : host;
+  if (LOOPBACK_HOSTS.has(bare.toLowerCase())) return true;
+  if (isIP(bare) === 4) return bare.startsWith('127.');
+  if (isIP(bare) === 6) {
+    const expanded = new URL(`http://[${bare}]/`).hostname; // canonical form: [::1], [::ffff:7f00:1]
+    return expanded === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(expanded);
+  }
+  return false;
+}
+
 function isLoopbackUrl(value: string): boolean {
   try {
-    const { hostname } = new URL(value);
-    return LOOPBACK_HOSTS.has(hostname) || hostname.startsWith('127.');
+    return isLoopbackHost(new URL(value).hostname);
   } catch {
     return false;
   }
@@ -54,11 +67,14 @@ export const envSchema = z
       .regex(/^[A-Z]{2}$/, 'must be a two-letter ISO country code such as SA')
       .default('SA'),
     WASLA_ADMIN_EMAIL: z.email().optional(),
-    WASLA_ADMIN_PASSWORD: z.string().min(10, 'must be at least 10 characters').optional(),
+    WASLA_ADMIN_PASSWORD: z.string().optional(),
     SESSION_TTL_HOURS: positiveInt.default(24 * 7),
     COOKIE_SECURE: booleanString.optional(),
     LOGIN_RATE_LIMIT: positiveInt.default(10),
     WS_MAX_CLIENTS: positiveInt.default(20_000),
+    WS_MAX_CLIENTS_PER_USER: positiveInt.default(32),
+    HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(15_000),
+    HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
   });
 
 /** Rules across variables, checked on the raw values so they are reported with the rest. */
@@ -67,6 +83,13 @@ function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
   const serverUrl = raw.WA_SERVER_URL ?? 'wss://web.whatsapp.com/ws/chat';
   if (raw.WA_SERVER_CERT_KEY && !isLoopbackUrl(serverUrl)) {
     problems.push('WA_SERVER_CERT_KEY: may only be set when WA_SERVER_URL points at a loopback address (the local emulator)');
+  }
+  if (Number(raw.HTTP_HEADERS_TIMEOUT_MS ?? 15_000) > Number(raw.HTTP_REQUEST_TIMEOUT_MS ?? 120_000)) {
+    problems.push('HTTP_HEADERS_TIMEOUT_MS: must not be longer than HTTP_REQUEST_TIMEOUT_MS (the headers are part of the request)');
+  }
+  if (raw.WASLA_ADMIN_PASSWORD !== undefined) {
+    const weakness = passwordWeakness(raw.WASLA_ADMIN_PASSWORD, [raw.WASLA_ADMIN_EMAIL ?? '']);
+    if (weakness) problems.push(`WASLA_ADMIN_PASSWORD: ${weakness.message}`);
   }
   if ((raw.WASLA_ADMIN_EMAIL === undefined) !== (raw.WASLA_ADMIN_PASSWORD === undefined)) {
     problems.push('WASLA_ADMIN_PASSWORD: WASLA_ADMIN_EMAIL and WASLA_ADMIN_PASSWORD must be set together');
@@ -97,7 +120,9 @@ export interface AppConfig {
   readonly defaultCountry: string;
   readonly initialAdmin: { readonly email: string; readonly password: string } | null;
   readonly auth: { readonly sessionTtlMs: number; readonly cookieSecure: boolean; readonly loginRateLimit: number };
-  readonly ws: { readonly maxClients: number };
+  readonly ws: { readonly maxClients: number; readonly maxClientsPerUser: number };
+  /** Slow clients: all headers within `headersTimeoutMs`, the whole request within `requestTimeoutMs`. */
+  readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
 }
 
 export class ConfigError extends Error {
@@ -140,10 +165,11 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
         : null,
     auth: {
       sessionTtlMs: env.SESSION_TTL_HOURS * 3600_000,
-      cookieSecure: env.COOKIE_SECURE ?? (env.NODE_ENV === 'production' && !env.HOST.startsWith('127.') && env.HOST !== 'localhost'),
+      cookieSecure: env.COOKIE_SECURE ?? (env.NODE_ENV === 'production' && !isLoopbackHost(env.HOST)),
       loginRateLimit: env.LOGIN_RATE_LIMIT,
     },
-    ws: { maxClients: env.WS_MAX_CLIENTS },
+    ws: { maxClients: env.WS_MAX_CLIENTS, maxClientsPerUser: env.WS_MAX_CLIENTS_PER_USER },
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
   };
   return deepFreeze(config);
 }

@@ -1,11 +1,16 @@
 import type { WebSocket } from 'ws';
 import type { WsEvent } from '@wasla/protocol';
 import type { Principal } from '../modules/auth/principal.js';
+import type { Credential } from '../modules/auth/service.js';
 
 /** What the hub remembers about one socket; kept small, there may be tens of thousands. */
 export interface WsClient {
   socket: WebSocket;
+  /** Who holds the socket; looked at again whenever their credentials change. */
   principal: Principal;
+  credential: Credential;
+  /** Whose sockets count together against the per-caller cap. */
+  owner: string;
   /** sessionId → subscribed events */
   subscriptions: Map<string, Set<WsEvent>>;
   alive: boolean;

@@ -12,6 +12,7 @@ import {
 } from '@wasla/protocol';
 import type { CampaignProgress, Message, MessageStatusEvent, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
 import type { Principal } from '../modules/auth/principal.js';
+import type { AuthService, Credential, CredentialChange } from '../modules/auth/service.js';
 import type { EventBus } from '../modules/sessions/events.js';
 import type { SessionService } from '../modules/sessions/service.js';
 import { RATE, takeToken } from './client.js';
@@ -23,10 +24,14 @@ export interface WsHubOptions {
   sessions: SessionService;
   logger: Logger;
   /** Resolves the caller from the upgrade request; `null` → close 4401. */
-  authenticate(request: IncomingMessage): Promise<{ principal: Principal; viaCookie: boolean } | null>;
+  authenticate(request: IncomingMessage): Promise<{ principal: Principal; credential: Credential } | null>;
+  /** Looks again at open sockets when credentials end or change. */
+  credentials: Pick<AuthService, 'principalFor' | 'onCredentialsChanged' | 'touches'>;
   /** True when a cookie-authenticated upgrade's Origin may use the API. */
   originAllowed(request: IncomingMessage): boolean;
   maxClients: number;
+  /** Most sockets one user (or one API key) may hold open. */
+  maxClientsPerCaller: number;
   heartbeatMs?: number;
   /** A client whose unsent data passes this is too slow and is dropped. */
   maxBufferedBytes?: number;
@@ -43,8 +48,10 @@ const HARD_MAX_PAYLOAD = 64 * 1024;
 export class WsHub {
   private readonly server = new WebSocketServer({ noServer: true, maxPayload: HARD_MAX_PAYLOAD, perMessageDeflate: false, clientTracking: false });
   private readonly clients = new Set<WsClient>();
+  private readonly perCaller = new Map<string, number>();
   private readonly fanOut = new FanOut();
   private readonly heartbeat: NodeJS.Timeout;
+  private readonly stopFollowingCredentials: () => void;
   private closing = false;
 
   constructor(private readonly options: WsHubOptions) {
@@ -54,6 +61,7 @@ export class WsHub {
     options.bus.on('message_status', this.onMessageStatus);
     options.bus.on('message_received', this.onMessageReceived);
     options.bus.on('campaign_progress', this.onCampaignProgress);
+    this.stopFollowingCredentials = options.credentials.onCredentialsChanged(this.onCredentialsChanged);
   }
 
   get size(): number {
@@ -75,14 +83,22 @@ export class WsHub {
     );
   }
 
-  private accept(ws: WebSocket, request: IncomingMessage, auth: { principal: Principal; viaCookie: boolean } | null): void {
+  private accept(ws: WebSocket, request: IncomingMessage, auth: { principal: Principal; credential: Credential } | null): void {
     // The handshake completes before refusing, so clients can read the close code.
     if (!auth) return ws.close(WS_CLOSE.notAuthenticated, 'not authenticated');
-    if (auth.viaCookie && !this.options.originAllowed(request)) return ws.close(WS_CLOSE.notAllowed, 'origin not allowed');
+    if (auth.credential.kind === 'cookie' && !this.options.originAllowed(request)) return ws.close(WS_CLOSE.notAllowed, 'origin not allowed');
     if (this.clients.size >= this.options.maxClients) return ws.close(1013, 'too many connections');
+    const owner = auth.principal.kind === 'user' ? `user:${auth.principal.id}` : `api_key:${auth.principal.id}`;
+    const held = this.perCaller.get(owner) ?? 0;
+    if (held >= this.options.maxClientsPerCaller) {
+      return ws.close(WS_CLOSE.tooManyConnections, `at most ${this.options.maxClientsPerCaller} connections per user`);
+    }
+    this.perCaller.set(owner, held + 1);
     const client: WsClient = {
       socket: ws,
       principal: auth.principal,
+      credential: auth.credential,
+      owner,
       subscriptions: new Map(),
       alive: true,
       tokens: RATE.burst,
@@ -97,8 +113,43 @@ export class WsHub {
   }
 
   private forget(client: WsClient): void {
-    this.clients.delete(client);
+    if (!this.clients.delete(client)) return;
     this.fanOut.removeClient(client);
+    const held = (this.perCaller.get(client.owner) ?? 1) - 1;
+    if (held > 0) this.perCaller.set(client.owner, held);
+    else this.perCaller.delete(client.owner);
+  }
+
+  /** A logout, deleted user, revoked key, new password or lower role reaches open sockets at once. */
+  private readonly onCredentialsChanged = (change: CredentialChange): void => {
+    for (const client of this.clients) {
+      if (!this.options.credentials.touches(change, client.credential, client.principal)) continue;
+      this.options.credentials.principalFor(client.credential).then(
+        (principal) => this.reconsider(client, principal),
+        (error: unknown) => {
+          this.options.logger.error({ err: error }, 'could not check a socket’s credentials again; closing it');
+          this.endCredentials(client);
+        },
+      );
+    }
+  };
+
+  private reconsider(client: WsClient, principal: Principal | null): void {
+    if (!this.clients.has(client)) return;
+    if (!principal) return this.endCredentials(client);
+    const wasAdmin = client.principal.role === 'admin';
+    client.principal = principal;
+    if (!wasAdmin || principal.role === 'admin') return;
+    // Lowered to operator: no more QR codes, and the state it holds is sent again redacted.
+    for (const [sessionId, events] of client.subscriptions) {
+      this.fanOut.unsubscribe(client, sessionId, ['qr_code']);
+      if (events.has('session_update')) this.send(client, this.fanOut.sessionUpdateFrame(this.options.sessions.state(sessionId), false));
+    }
+  }
+
+  private endCredentials(client: WsClient): void {
+    this.forget(client);
+    client.socket.close(WS_CLOSE.notAuthenticated, 'credentials ended');
   }
 
   private onMessage(client: WsClient, data: RawData, isBinary: boolean): void {
@@ -191,10 +242,15 @@ export class WsHub {
   }
 
   private beat(): void {
-    const ping = JSON.stringify({ type: 'ping', t: Date.now() });
+    const now = Date.now();
+    const ping = JSON.stringify({ type: 'ping', t: now });
     for (const client of this.clients) {
       if (!client.alive) {
         client.socket.terminate();
+        continue;
+      }
+      if (client.principal.expiresAt !== undefined && client.principal.expiresAt <= now) {
+        this.endCredentials(client);
         continue;
       }
       client.alive = false;
@@ -208,6 +264,7 @@ export class WsHub {
   async close(): Promise<void> {
     this.closing = true;
     clearInterval(this.heartbeat);
+    this.stopFollowingCredentials();
     this.options.bus.off('session_update', this.onSessionUpdate);
     this.options.bus.off('message_status', this.onMessageStatus);
     this.options.bus.off('message_received', this.onMessageReceived);
