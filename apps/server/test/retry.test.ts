@@ -49,6 +49,12 @@ for (const database of databases) {
         const [retry] = await answeredRetries(stack, id, 1);
         assert.deepEqual(resendOf(retry), { type: 'pkmsg', count: 1, text: 'مرحبا، رسالتك هنا' });
         await waitForRead(socket, id);
+        // Another device asks by its LID, as WhatsApp addresses more and more chats.
+        await stack.control('POST', '/control/refuse', { contact: single, device: 5, messageIds: ['unused'] });
+        await stack.control('POST', '/control/retry', { contact: single, device: 5, id, lid: true, keys: true });
+        const byLid = (await answeredRetries(stack, id, 2))[1];
+        assert.match(byLid?.jid ?? '', /^\d+:5@lid$/);
+        assert.deepEqual(resendOf(byLid), { type: 'pkmsg', count: 1, text: 'مرحبا، رسالتك هنا' });
 
         // Campaign: one recipient's companion fails its message, another's phone does (that
         // phone confirms delivery only once it could read the resend).

@@ -62,6 +62,13 @@ describe('contact devices that cannot decrypt ask for a retry', () => {
     await statuses.waitFor(id, s => s.status >= READ);
     assert.equal((await messages()).filter(m => m.id === id).length, 1);
 
+    // A device may ask by its LID; the resend comes to that LID.
+    await control(emulator, 'POST', '/control/refuse', { contact: '+966500000011', device: 4, messageIds: ['unused'] });
+    const byLid = await control<{ retry: RetryRequest }>(emulator, 'POST', '/control/retry', { contact: '+966500000011', device: 4, id, lid: true });
+    assert.match(byLid.body.retry.jid, /^\d+:4@lid$/);
+    const [, lidRetry] = await answered(id, 2);
+    assert.deepEqual({ type: lidRetry?.resend?.type, count: lidRetry?.resend?.count, text: lidRetry?.resend?.text }, { type: 'pkmsg', count: 1, text: 'رسالة أولى first' });
+
     // The next message is not refused: nothing more is asked.
     const next = await send('966500000011', 'second');
     await statuses.waitFor(next, s => s.status >= READ);
