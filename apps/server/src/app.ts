@@ -16,8 +16,9 @@ import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
 import { WaAuthRepository } from './storage/wa-auth-repository.js';
+import { WaRetryRepository } from './storage/wa-retry-repository.js';
 import { createBaileysProvider } from './whatsapp/baileys-adapter.js';
-import type { WhatsAppAuthRepository, WhatsAppProvider } from './whatsapp/provider.js';
+import type { SentMessageLookup, WhatsAppAuthRepository, WhatsAppProvider, WhatsAppRetryCountRepository } from './whatsapp/provider.js';
 import { EventBus } from './modules/sessions/events.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionsRepository } from './modules/sessions/repository.js';
@@ -45,7 +46,12 @@ export interface AppDeps {
   logger?: Logger;
   storage?: Storage;
   /** Builds the WhatsApp provider; Baileys by default. */
-  whatsapp?: (input: { repository: WhatsAppAuthRepository; logger: Logger }) => WhatsAppProvider;
+  whatsapp?: (input: {
+    repository: WhatsAppAuthRepository;
+    sentMessages: SentMessageLookup;
+    retryCounts: WhatsAppRetryCountRepository;
+    logger: Logger;
+  }) => WhatsAppProvider;
   /** Server heartbeat interval for `/ws` (tests shorten it). */
   wsHeartbeatMs?: number;
   /** How long the outbox waits for WhatsApp's ack of a campaign message (tests shorten it). */
@@ -78,14 +84,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   const bus = new EventBus();
 
   const waAuth = new WaAuthRepository(storage.db);
+  const messagesRepository = new MessagesRepository(storage.db);
+  const whatsappStores = { repository: waAuth, sentMessages: messagesRepository, retryCounts: new WaRetryRepository(storage.db), logger };
   const provider = deps.whatsapp
-    ? deps.whatsapp({ repository: waAuth, logger })
+    ? deps.whatsapp(whatsappStores)
     : createBaileysProvider({
         serverUrl: config.whatsapp.serverUrl,
         certPublicKey: config.whatsapp.certPublicKey,
         qrTimeoutMs: config.whatsapp.qrTimeoutMs,
-        repository: waAuth,
-        logger,
+        ...whatsappStores,
       });
 
   const sessionsRepository = new SessionsRepository(storage.db);
@@ -107,7 +114,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     },
   });
   const suppressions = new SuppressionsRepository(storage.db);
-  messages = new MessageService({ repository: new MessagesRepository(storage.db), suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
+  messages = new MessageService({ repository: messagesRepository, suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
   const campaignsRepository = new CampaignsRepository(storage.db);
   const recipients = new RecipientsRepository(storage.db);
   campaigns = new CampaignService({

@@ -85,6 +85,8 @@ examples:
   curl -s ${c}/control/messages
   curl -s -X PUT ${c}/control/numbers -H 'content-type: application/json' -d '{"onWhatsApp":["+966500000001"]}'
   curl -s -X PUT ${c}/control/config -H 'content-type: application/json' -d '{"ackError":463}'
+  curl -s -X POST ${c}/control/refuse -H 'content-type: application/json' -d '{"contact":"+966500000001","device":2,"next":1}'
+  curl -s ${c}/control/retries   # retry receipts sent, and the resends decrypted
   curl -s -X POST ${c}/control/drop    # also: logout, replace, down, up, ban, unban
 `);
 

@@ -1,13 +1,17 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ControlError } from './errors.js';
-import { toDigits } from './jid.js';
+import { toDigits, toE164 } from './jid.js';
 import { enterPairingCode } from './link-code.js';
 import { sendFromContact } from './outbound.js';
+import { retryFromControl } from './retry-receipts.js';
 import { scanQr } from './pairing.js';
 import type { World } from './world.js';
 
 const MAX_BODY_BYTES = 1024 * 1024;
 const MAX_DELAY_MS = 3_600_000;
+const MAX_DEVICE = 99;
+const MAX_ID_LENGTH = 128;
+const MAX_REFUSALS = 10_000;
 
 type Body = Record<string, unknown>;
 type Handler = (body: Body) => unknown;
@@ -15,7 +19,8 @@ type Handler = (body: Body) => unknown;
 /**
  * The JSON control API under /control: the scripted phone (scan, pairing code, logout),
  * the network (drop, down/up), the account (ban, replace), the world (which numbers
- * exist, receipt timing, forced ack errors) and what it received.
+ * exist, receipt timing, forced ack errors, contact devices that can't decrypt and ask
+ * for a retry) and what it received.
  */
 export function makeControlApi(world: World, rootPublicKey: Buffer) {
   const routes: Record<string, Handler> = {
@@ -72,6 +77,33 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
     'GET /control/inbound': () => ({ messages: world.inbound.list() }),
     'DELETE /control/inbound': () => {
       world.inbound.clear();
+      return { ok: true };
+    },
+    'POST /control/refuse': body => {
+      const digits = requireContact(world, body);
+      const device = optionalDevice(body);
+      const ids = optionalIds(body);
+      const next = optionalCount(body, 'next');
+      if (ids.length === 0 && next === 0) throw new ControlError(400, 'name "messageIds" or a "next" count above 0');
+      if (device !== 0) world.contacts.addCompanion(digits, device);
+      world.contacts.retries.refuse(digits, device, ids, next);
+      return { ok: true, contact: toE164(digits), device };
+    },
+    'POST /control/retry': body => {
+      if (body.keys !== undefined && typeof body.keys !== 'boolean') throw new ControlError(400, '"keys" must be true or false');
+      if (body.lid !== undefined && typeof body.lid !== 'boolean') throw new ControlError(400, '"lid" must be true or false');
+      const retry = retryFromControl(world, {
+        digits: requireContact(world, body),
+        device: optionalDevice(body),
+        messageId: requireString(body, 'id'),
+        withKeys: body.keys as boolean | undefined,
+        lid: body.lid === true,
+      });
+      return { ok: true, retry };
+    },
+    'GET /control/retries': () => ({ retries: world.contacts.retries.list() }),
+    'DELETE /control/retries': () => {
+      world.contacts.retries.clear();
       return { ok: true };
     },
     'GET /control/state': () => state(world),
@@ -147,6 +179,40 @@ function applyConfig(world: World, body: Body): void {
     next.ackError = value;
   }
   Object.assign(world.config, next);
+}
+
+/** A contact's number ("contact"): another number than the phone's, on WhatsApp. */
+function requireContact(world: World, body: Body): string {
+  const digits = toDigits(requireString(body, 'contact'));
+  if (!digits) throw new ControlError(400, '"contact" is not a phone number');
+  if (digits === world.digits) throw new ControlError(400, '"contact" must be another number than the phone itself');
+  if (!world.isOnWhatsApp(digits)) throw new ControlError(409, `${toE164(digits)} is not on WhatsApp`);
+  return digits;
+}
+
+/** A contact's device: 0 (default) is its phone, 1–99 a companion such as WhatsApp Web. */
+function optionalDevice(body: Body): number {
+  const value = body.device ?? 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DEVICE) {
+    throw new ControlError(400, `"device" must be an integer from 0 to ${MAX_DEVICE}`);
+  }
+  return value;
+}
+
+function optionalIds(body: Body): string[] {
+  const value = body.messageIds ?? [];
+  if (!Array.isArray(value) || !value.every(id => typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH)) {
+    throw new ControlError(400, '"messageIds" must be an array of message ids');
+  }
+  return value as string[];
+}
+
+function optionalCount(body: Body, key: string): number {
+  const value = body[key] ?? 0;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_REFUSALS) {
+    throw new ControlError(400, `"${key}" must be an integer from 0 to ${MAX_REFUSALS}`);
+  }
+  return value;
 }
 
 function requireString(body: Body, key: string): string {

@@ -1,6 +1,7 @@
 import { proto, unpadRandomMax16, type BinaryNode } from 'baileys';
 import { lidJid, parseJid, pnJid, toE164, type ParsedJid } from './jid.js';
 import { child, children, contentBytes, unixNow } from './nodes.js';
+import { noteResend, refusedPart, requestRetry, type RefusedPart } from './retry-receipts.js';
 import { ProtocolAddress } from './signal-contacts.js';
 import type { LinkedDevice, Peer, World } from './world.js';
 
@@ -21,7 +22,14 @@ export async function handleMessage(world: World, peer: Peer, node: BinaryNode):
   const target = parseJid(to);
   let text: string | null = null;
   let ownCopyText: string | null = null;
+  const refused: RefusedPart[] = [];
+  let phoneGotResend = false;
   for (const { jid, enc } of encryptedParts(node, to)) {
+    const refusal = refusedPart(world, id, jid);
+    if (refusal) {
+      refused.push(refusal);
+      continue;
+    }
     const message = await decryptPart(world, peer, device, jid, enc);
     if (!message) continue;
     const recipient = parseJid(jid);
@@ -29,8 +37,11 @@ export async function handleMessage(world: World, peer: Peer, node: BinaryNode):
       ownCopyText ??= textOf(message.deviceSentMessage?.message) ?? textOf(message);
     } else {
       text ??= textOf(message);
+      if (noteResend(world, id, jid, enc, textOf(message)) && recipient?.device === 0) phoneGotResend = true;
     }
   }
+  // Only a phone that read the message says it was delivered (and then read).
+  const phoneRefused = refused.some(part => part.device === 0);
 
   const ackError = world.config.ackError;
   const digits = target && target.server !== 'g.us' ? world.digitsOf(target.user, target.isLid) : null;
@@ -51,9 +62,12 @@ export async function handleMessage(world: World, peer: Peer, node: BinaryNode):
       tag: 'ack',
       attrs: { class: 'message', id, from: to, t: unixNow(), ...(ackError !== null ? { error: String(ackError) } : {}) },
     });
-    if (record && target && ackError === null && digits !== world.digits && world.isOnWhatsApp(digits)) {
+    const delivered = (record && !phoneRefused) || phoneGotResend;
+    if (delivered && target && digits && ackError === null && digits !== world.digits && world.isOnWhatsApp(digits)) {
       scheduleReceipts(world, device, id, receiptJid(target, digits));
     }
+    // A device that could not decrypt asks for the message again once the server has it.
+    if (ackError === null) for (const part of refused) requestRetry(world, device, part, id);
   };
   if (world.config.ackDelayMs > 0) world.later(world.config.ackDelayMs, ack);
   else ack();
@@ -76,12 +90,13 @@ function receiptJid(target: ParsedJid, digits: string): string {
 }
 
 function encryptedParts(node: BinaryNode, to: string): { jid: string; enc: BinaryNode }[] {
-  const parts: { jid: string; enc: BinaryNode }[] = [];
+  // A retry resend in rc14 carries the copy for the asking device twice: as an `enc`
+  // with the retry `count`, and again under `participants`. The first one read counts.
+  const parts: { jid: string; enc: BinaryNode }[] = children(node, 'enc').map(enc => ({ jid: to, enc }));
   for (const recipient of children(child(node, 'participants'), 'to')) {
     const enc = child(recipient, 'enc');
     if (enc && recipient.attrs.jid) parts.push({ jid: recipient.attrs.jid, enc });
   }
-  for (const enc of children(node, 'enc')) parts.push({ jid: to, enc });
   return parts;
 }
 
@@ -96,14 +111,13 @@ async function decryptPart(
   const digits = recipient ? world.digitsOf(recipient.user, recipient.isLid) : null;
   const type = enc.attrs.type;
   const ciphertext = contentBytes(enc);
-  // Other companions' copies are theirs to read; group (skmsg) copies need sender keys.
-  if (!recipient || !digits || recipient.device !== 0 || !ciphertext || (type !== 'pkmsg' && type !== 'msg')) {
-    return null;
-  }
-  if (!world.isOnWhatsApp(digits)) return null;
+  // The account's other companions read their own copies; group (skmsg) copies need sender keys.
+  if (!recipient || !digits || !world.isOnWhatsApp(digits)) return null;
+  const contact = world.contacts.device(digits, recipient.device);
+  if (!contact || !ciphertext || (type !== 'pkmsg' && type !== 'msg')) return null;
   try {
     const sender = new ProtocolAddress(world.digits, device.id);
-    const plaintext = await world.contacts.get(digits).decrypt(sender, type, ciphertext);
+    const plaintext = await contact.decrypt(sender, type, ciphertext);
     return proto.Message.decode(unpadRandomMax16(plaintext));
   } catch (err) {
     peer.log.debug({ err, jid }, 'could not decrypt a message part');

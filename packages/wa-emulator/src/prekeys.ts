@@ -79,14 +79,15 @@ function notFound(jid: string): BinaryNode {
   return { tag: 'user', attrs: { jid }, content: [{ tag: 'error', attrs: { code: '404', text: 'item-not-found' } }] };
 }
 
-/** One user's bundle: an emulated contact's keys, or a linked companion's uploaded ones. */
+/** One user's bundle: an emulated contact's device's keys, or a linked companion's uploaded ones. */
 function bundleFor(world: World, user: BinaryNode): BinaryNode {
   const jid = user.attrs.jid ?? '';
   const parsed = parseJid(jid);
   const digits = parsed ? world.digitsOf(parsed.user, parsed.isLid) : null;
   if (!parsed || !digits || !world.isOnWhatsApp(digits)) return notFound(jid);
   if (parsed.device === 0) return world.contacts.get(digits).bundleNode(jid);
-  const device = digits === world.digits ? world.devices.get(parsed.device) : undefined;
+  if (digits !== world.digits) return world.contacts.device(digits, parsed.device)?.bundleNode(jid) ?? notFound(jid);
+  const device = world.devices.get(parsed.device);
   return device ? bundleNode(jid, takeCompanionBundle(device)) : notFound(jid);
 }
 

@@ -14,8 +14,14 @@ export function makeStanzaRouter(world: World) {
         return handleMessage(world, peer, node);
       case 'receipt':
         return handleReceipt(world, peer, node);
+      case 'ack':
+        // The client acks a retry receipt after it sent whatever it sends again.
+        if (node.attrs.class === 'receipt' && node.attrs.type === 'retry' && node.attrs.id && node.attrs.to) {
+          world.contacts.retries.answered(node.attrs.id, node.attrs.to);
+        }
+        return;
       default:
-        // ack, presence, chatstate and ib (unified_session) need no answer.
+        // Other acks, presence, chatstate and ib (unified_session) need no answer.
         return;
     }
   };

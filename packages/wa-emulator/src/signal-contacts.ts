@@ -3,6 +3,7 @@ import { encodeBigEndian, type BinaryNode } from 'baileys';
 import { ProtocolAddress, SessionBuilder, SessionCipher, type SessionRecord, type SignalStorage } from 'libsignal';
 import * as curve from 'libsignal/src/curve.js';
 import { sign, withKeyType, type KeyPair } from './keys.js';
+import { RetryDesk } from './retries.js';
 
 /** libsignal's key pair shape: the public key carries the 0x05 type byte (33 bytes). */
 interface SignalKeyPair {
@@ -52,10 +53,15 @@ export class SignalContact implements SignalStorage {
 
   /** A `user` node of an `encrypt`/`key` answer, with a fresh one-time pre-key. */
   bundleNode(jid: string): BinaryNode {
+    return bundleNode(jid, this.freshBundle());
+  }
+
+  /** This device's keys with a new one-time pre-key, as a bundle or a retry receipt carries them. */
+  freshBundle(): PreKeyBundle {
     const keyId = this.nextPreKeyId++;
     const preKey = newSignalKeyPair();
     this.preKeys.set(keyId, preKey);
-    return bundleNode(jid, {
+    return {
       registrationId: this.registrationId,
       identityKey: this.identity.pubKey,
       signedPreKey: {
@@ -64,7 +70,7 @@ export class SignalContact implements SignalStorage {
         signature: this.signedPreKey.signature,
       },
       preKey: { keyId, publicKey: preKey.pubKey },
-    });
+    };
   }
 
   async decrypt(sender: ProtocolAddress, type: SignalMessageType, ciphertext: Buffer): Promise<Buffer> {
@@ -128,11 +134,23 @@ export class SignalContact implements SignalStorage {
 
 /** Encodes a pre-key bundle the way WhatsApp's `encrypt`/`key` answer carries it. */
 export function bundleNode(jid: string, b: PreKeyBundle): BinaryNode {
-  const content: BinaryNode[] = [
-    { tag: 'registration', attrs: {}, content: Buffer.from(encodeBigEndian(b.registrationId, 4)) },
-    { tag: 'type', attrs: {}, content: Buffer.from([5]) },
-    { tag: 'identity', attrs: {}, content: strip(b.identityKey) },
-    {
+  const { registration, type, identity, skey, key } = bundleParts(b);
+  return { tag: 'user', attrs: { jid }, content: [registration, type, identity, skey, ...(key ? [key] : [])] };
+}
+
+/** A bundle's fields as WhatsApp's nodes; a retry receipt's `keys` holds the same ones. */
+export function bundleParts(b: PreKeyBundle): {
+  registration: BinaryNode;
+  type: BinaryNode;
+  identity: BinaryNode;
+  skey: BinaryNode;
+  key: BinaryNode | null;
+} {
+  return {
+    registration: { tag: 'registration', attrs: {}, content: Buffer.from(encodeBigEndian(b.registrationId, 4)) },
+    type: { tag: 'type', attrs: {}, content: Buffer.from([5]) },
+    identity: { tag: 'identity', attrs: {}, content: strip(b.identityKey) },
+    skey: {
       tag: 'skey',
       attrs: {},
       content: [
@@ -141,27 +159,33 @@ export function bundleNode(jid: string, b: PreKeyBundle): BinaryNode {
         { tag: 'signature', attrs: {}, content: b.signedPreKey.signature },
       ],
     },
-  ];
-  if (b.preKey) {
-    content.push({
-      tag: 'key',
-      attrs: {},
-      content: [
-        { tag: 'id', attrs: {}, content: Buffer.from(encodeBigEndian(b.preKey.keyId, 3)) },
-        { tag: 'value', attrs: {}, content: strip(b.preKey.publicKey) },
-      ],
-    });
-  }
-  return { tag: 'user', attrs: { jid }, content };
+    key: b.preKey
+      ? {
+          tag: 'key',
+          attrs: {},
+          content: [
+            { tag: 'id', attrs: {}, content: Buffer.from(encodeBigEndian(b.preKey.keyId, 3)) },
+            { tag: 'value', attrs: {}, content: strip(b.preKey.publicKey) },
+          ],
+        }
+      : null,
+  };
 }
 
 function strip(publicKey: Buffer): Buffer {
   return publicKey.length === 33 ? publicKey.subarray(1) : publicKey;
 }
 
-/** The emulated world's users, created on first use; the phone's own entry uses its account key. */
+/**
+ * The emulated world's users, created on first use; the phone's own entry uses its
+ * account key. A user is its phone (device 0) plus any companion devices a test added
+ * (say, the contact's WhatsApp Web), each with Signal keys of its own.
+ */
 export class ContactDirectory {
   private readonly contacts = new Map<string, SignalContact>();
+  private readonly companions = new Map<string, Map<number, SignalContact>>();
+  /** Which devices refuse which messages, and the retries they asked for. */
+  readonly retries = new RetryDesk();
 
   constructor(
     private readonly phoneDigits: string,
@@ -175,6 +199,31 @@ export class ContactDirectory {
       this.contacts.set(digits, contact);
     }
     return contact;
+  }
+
+  /** One device of a user: the phone for 0, a companion only once added. */
+  device(digits: string, device: number): SignalContact | undefined {
+    return device === 0 ? this.get(digits) : this.companions.get(digits)?.get(device);
+  }
+
+  /** Gives a user (never the phone's own account) a companion device, once. */
+  addCompanion(digits: string, device: number): SignalContact {
+    let devices = this.companions.get(digits);
+    if (!devices) {
+      devices = new Map();
+      this.companions.set(digits, devices);
+    }
+    let contact = devices.get(device);
+    if (!contact) {
+      contact = new SignalContact(digits);
+      devices.set(device, contact);
+    }
+    return contact;
+  }
+
+  /** A user's companion device ids, in the order they were added. */
+  companionIds(digits: string): number[] {
+    return [...(this.companions.get(digits)?.keys() ?? [])];
   }
 }
 

@@ -6,7 +6,7 @@ import type { World } from './world.js';
 /**
  * `xmlns:'usync'`: per user, answers each protocol the query names. `contact` says
  * whether the number is on WhatsApp (what `onWhatsApp()` reads), `devices` lists
- * device 0 (plus, for the phone's own account, its linked companions) and `lid` gives
+ * device 0 plus companions (the phone's linked devices, or a contact's added ones) and `lid` gives
  * the stable LID. Numbers that are not on WhatsApp get `contact type:'out'`, an empty
  * device list and no LID.
  */
@@ -79,6 +79,10 @@ function deviceList(world: World, digits: string): BinaryNode[] {
     for (const device of world.devices.values()) {
       // Non-zero devices must name their key index, or clients skip them.
       devices.push({ tag: 'device', attrs: { id: String(device.id), 'key-index': String(device.keyIndex) } });
+    }
+  } else {
+    for (const id of world.contacts.companionIds(digits)) {
+      devices.push({ tag: 'device', attrs: { id: String(id), 'key-index': String(id) } });
     }
   }
   return devices;

@@ -73,6 +73,14 @@ export interface WaKeysTable {
   value: string;
 }
 
+export interface WaRetryCountsTable {
+  session_id: string;
+  /** Baileys' key: `<message id>:<device jid>`. */
+  retry_key: string;
+  count: number;
+  expires_at: IsoTimestamp;
+}
+
 export interface MessagesTable {
   /** The WhatsApp message id. */
   id: string;
@@ -159,6 +167,7 @@ export interface Database {
   wa_sessions: WaSessionsTable;
   wa_creds: WaCredsTable;
   wa_keys: WaKeysTable;
+  wa_retry_counts: WaRetryCountsTable;
   messages: MessagesTable;
   session_transitions: SessionTransitionsTable;
   campaigns: CampaignsTable;

@@ -18,10 +18,13 @@ import type {
   ConnectionListener,
   InboundMessage,
   ReceiptUpdate,
+  SentMessageLookup,
   WhatsAppAuthRepository,
   WhatsAppConnection,
   WhatsAppProvider,
+  WhatsAppRetryCountRepository,
 } from './provider.js';
+import { MAX_RETRY_COUNT, retryCounterStore, storedMessageLookup } from './retries.js';
 
 export interface BaileysProviderOptions {
   serverUrl: string;
@@ -30,6 +33,9 @@ export interface BaileysProviderOptions {
   /** Overrides how long each QR lives (Baileys: 60 s for the first, 20 s for the rest). */
   qrTimeoutMs: number | null;
   repository: WhatsAppAuthRepository;
+  /** What each session sent, for resending to a device that asks (a retry receipt). */
+  sentMessages: SentMessageLookup;
+  retryCounts: WhatsAppRetryCountRepository;
   logger: Logger;
 }
 
@@ -128,6 +134,7 @@ export function createBaileysProvider(options: BaileysProviderOptions): WhatsApp
       // A socket that never reports its close must not block the wipe forever.
       await Promise.race([retiring.get(sessionId), delay(RETIRE_TIMEOUT_MS)]);
       await options.repository.wipe(sessionId);
+      await options.retryCounts.clear(sessionId);
     },
     hasCredentials: (sessionId) => options.repository.hasCreds(sessionId),
     newMessageId: () => generateMessageIDV2(),
@@ -163,6 +170,7 @@ class BaileysConnection implements WhatsAppConnection {
     if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
     const auth = await loadAuthState(this.options.repository, this.sessionId);
     this.auth = auth;
+    await this.options.retryCounts.removeExpired(this.sessionId);
     if (this.ended) return this.reportClosed({ statusCode: null, message: 'ended before opening' });
     // Baileys is chatty and its lines carry jids (phone numbers): its info lines only when
     // we debug, otherwise errors only, and never louder than our own level.
@@ -176,6 +184,11 @@ class BaileysConnection implements WhatsAppConnection {
       syncFullHistory: false,
       browser: Browsers.ubuntu('Wasla'),
       logger: baileysLogger,
+      // A recipient's device that could not decrypt a message asks for it again: answer
+      // from what the session stored, counting resends across reconnects (see retries.ts).
+      getMessage: storedMessageLookup(this.options.sentMessages, this.sessionId, this.logger),
+      msgRetryCounterCache: retryCounterStore(this.options.retryCounts, this.sessionId, this.logger),
+      maxMsgRetryCount: MAX_RETRY_COUNT,
       ...(this.options.qrTimeoutMs ? { qrTimeout: this.options.qrTimeoutMs } : {}),
     });
     this.socket = socket;

@@ -79,3 +79,27 @@ export interface WhatsAppAuthRepository {
   wipe(sessionId: string): Promise<void>;
   hasCreds(sessionId: string): Promise<boolean>;
 }
+
+/**
+ * What Wasla sent, so WhatsApp's client can send a message again when a recipient's
+ * device could not decrypt it and asks for it (a retry receipt).
+ */
+export interface SentMessageLookup {
+  /** The text of a message this session sent (and WhatsApp may have), or null when there is none. */
+  sentText(sessionId: string, messageId: string): Promise<string | null>;
+}
+
+/**
+ * Persistence for how often each message was counted as retried for each asking device
+ * (opaque keys chosen by the adapter), so a reconnect or a restart keeps the count.
+ */
+export interface WhatsAppRetryCountRepository {
+  /** The count, or null when there is none or it expired. */
+  read(sessionId: string, key: string): Promise<number | null>;
+  write(sessionId: string, key: string, count: number, expiresAt: Date): Promise<void>;
+  remove(sessionId: string, key: string): Promise<void>;
+  /** Forgets every count of the session. */
+  clear(sessionId: string): Promise<void>;
+  /** Forgets the session's expired counts. */
+  removeExpired(sessionId: string): Promise<void>;
+}

@@ -89,6 +89,23 @@ export class MessagesRepository {
   }
 
   /**
+   * The text of a message the session sent, for WhatsApp to send again when a
+   * recipient's device asks; null for an unknown id, a received message, or one that
+   * failed (WhatsApp never had it).
+   */
+  async sentText(sessionId: string, id: string): Promise<string | null> {
+    const row = await this.db
+      .selectFrom('messages')
+      .select('text')
+      .where('id', '=', id)
+      .where('session_id', '=', sessionId)
+      .where('direction', '=', 'out')
+      .where('status', '!=', 'failed')
+      .executeTakeFirst();
+    return row?.text ?? null;
+  }
+
+  /**
    * Sets a message's status and resolves with the message, or null when nothing
    * changed. With `onlyIfRankHigher` (the default) the change applies only when it
    * moves the status forward (see `MESSAGE_STATUS_RANK`), so late or repeated receipts
