@@ -10,7 +10,7 @@ export function createLogger(level: string): Logger {
     level,
     base: { service: 'wasla' },
     redact: {
-      paths: ['qr', 'qrCode', 'pairingCode', 'phoneNumber', 'password', 'text', 'req.headers.cookie', 'req.headers["x-api-key"]', '*.qrCode', '*.phoneNumber'],
+      paths: ['qr', 'qrCode', 'pairingCode', 'phoneNumber', 'password', 'text', 'req.headers.cookie', 'req.headers["x-api-key"]', 'req.headers.authorization', '*.qrCode', '*.phoneNumber'],
       censor: '[redacted]',
     },
   });
