@@ -9,6 +9,7 @@ import { economyBench, formatEconomy } from './web-economy.js';
 import { formatJsShipped, jsShippedBench } from './web-js.js';
 import { csvImportBench, formatCsvImport } from './csv-import.js';
 import { formatOutbox, outboxBench } from './outbox.js';
+import { formatGuessFlood, guessFloodBench } from './guess-flood.js';
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -53,3 +54,4 @@ if (want('economy')) process.stdout.write(`\n${formatEconomy(await economyBench(
 if (want('js')) process.stdout.write(`\n${formatJsShipped(await jsShippedBench())}\n`);
 if (want('csv')) process.stdout.write(`\n${formatCsvImport(await csvImportBench())}\n`);
 if (want('outbox')) process.stdout.write(`\n${formatOutbox(await outboxBench())}\n`);
+if (want('guesses')) process.stdout.write(`\n${formatGuessFlood(await guessFloodBench())}\n`);
