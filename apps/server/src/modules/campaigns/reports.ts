@@ -22,7 +22,8 @@ function zoneOffsetMs(at: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(at));
   const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 19xx.
+  const wall = new Date(Date.UTC(2000, 0, 1, get('hour'), get('minute'), get('second'))).setUTCFullYear(get('year'), get('month') - 1, get('day'));
   return wall - (at - (at % 1000));
 }
 
