@@ -7,12 +7,15 @@ import { AppError } from '../errors/app-error.js';
  * what keeps the two databases answering alike.
  */
 const UNSTORABLE = /\0|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const MAYBE_UNSTORABLE = /[\0\uD800-\uDFFF]/;
 
 /** The largest number an `integer` column holds on PostgreSQL (SQLite's are 64-bit). */
 export const LARGEST_INTEGER = 2_147_483_647;
 
 /** The first character of `text` that cannot be stored, as `U+XXXX`, or null. */
 export function unstorableCharacter(text: string): string | null {
+  // Most text has neither a NUL nor any surrogate: skip the look-around for it.
+  if (!MAYBE_UNSTORABLE.test(text)) return null;
   const found = UNSTORABLE.exec(text);
   if (!found) return null;
   return `U+${found[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')}`;
