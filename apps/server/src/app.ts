@@ -12,6 +12,7 @@ import { registerErrorHandling } from './http/error-handler.js';
 import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
 import type { NotFoundPage } from './http/web-app.js';
+import { registerStorableTextGuard } from './http/storable-text.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -166,6 +167,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   });
   registerAuthGuard(http, auth, config.publicOrigin);
+  registerStorableTextGuard(http);
 
   const ws = new WsHub({
     bus,

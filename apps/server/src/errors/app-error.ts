@@ -5,6 +5,8 @@ export const ERROR_STATUS = {
   invalid_phone_number: 400,
   invalid_csv: 400,
   weak_password: 400,
+  /** Text PostgreSQL cannot store (U+0000, an unpaired surrogate) anywhere in a request. */
+  invalid_characters: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,

@@ -202,6 +202,16 @@ describe('importRecipientsCsv: file errors', () => {
     assert.deepEqual(await fileError(Buffer.concat([Buffer.from('phone,name\n0501234567,Ali\n0501234568,'), latin1, Buffer.from('\n')])), { message: message(3), line: 3 });
   });
 
+  test('a NUL character (PostgreSQL cannot store it) fails the file with the line it is on', async () => {
+    const message = (line: number): string => `Line ${line} contains a NUL character (U+0000), which can't be stored. The file may not be a text CSV file; remove the character or save the file again as CSV UTF-8.`;
+    assert.deepEqual(await fileError('phone,na\0me\n0501234567,Ali\n'), { message: message(1), line: 1 });
+    assert.deepEqual(await fileError('phone,name\n0501234567,Ali\n0501234568,\0\n'), { message: message(3), line: 3 });
+    // Inside a quoted value that spans lines: the line of the NUL itself.
+    assert.deepEqual(await fileError('phone,name,note\n0501234567,"Ali","first\nsecond\0"\n'), { message: message(3), line: 3 });
+    // UTF-16 without its byte order mark is valid UTF-8 full of NULs.
+    assert.deepEqual(await fileError(Buffer.from('phone,name\n0501234567,Ali\n', 'utf16le')), { message: message(1), line: 1 });
+  });
+
   test('UTF-16, either byte order', async () => {
     const little = Buffer.from('\uFEFFphone,name\n0501234567,Ali\n', 'utf16le');
     const big = Buffer.from(little).swap16();

@@ -201,6 +201,7 @@ class RecipientReader {
   read(cells: string[]): null {
     const start = this.line + 1;
     this.line = start + cells.reduce((sum, cell) => sum + countLineBreaks(cell), 0);
+    checkStorable(cells, start);
     if (cells.every((cell) => cell.trim() === '')) return null;
     if (!this.columns) {
       this.columns = readHeader(cells, start);
@@ -244,6 +245,23 @@ class RecipientReader {
     if (!this.columns) throw invalidCsv('The file is empty. Upload a CSV file with a header row (for example phone,name) and one recipient per line.', null);
     if (this.screen.rows === 0) throw invalidCsv('The file has a header row but no recipients below it.', null);
     return { ...this.screen.summary(), variables: this.columns.variables.map((variable) => variable.name) };
+  }
+}
+
+/**
+ * PostgreSQL's text can't hold U+0000 (SQLite can): the file fails, naming the line, so
+ * both databases answer alike. The other unstorable text, an unpaired surrogate, has no
+ * UTF-8 form and was already refused by the decoder.
+ */
+function checkStorable(cells: string[], start: number): void {
+  let line = start;
+  for (const cell of cells) {
+    const at = cell.indexOf('\0');
+    if (at !== -1) {
+      line += countLineBreaks(cell.slice(0, at));
+      throw invalidCsv(`Line ${line} contains a NUL character (U+0000), which can't be stored. The file may not be a text CSV file; remove the character or save the file again as CSV UTF-8.`, line);
+    }
+    line += countLineBreaks(cell);
   }
 }
 

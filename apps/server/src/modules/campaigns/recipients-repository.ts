@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
 import type { Recipient, RecipientCounts, RecipientStatus, ReportTotals } from '@wasla/protocol';
 import type { CampaignRecipientsTable, Database, IsoTimestamp, StoredRecipientStatus } from '../../storage/schema.js';
+import { LARGEST_INTEGER } from '../../http/storable-text.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import type { Db } from './repository.js';
 import { renderTemplate, templateVariables } from './template.js';
@@ -180,6 +181,8 @@ export class RecipientsRepository {
   }
 
   async recipient(campaignId: string, seq: number): Promise<Recipient | null> {
+    // `seq` is an integer column: a larger number is no recipient (PostgreSQL would fail the query).
+    if (!Number.isInteger(seq) || Math.abs(seq) > LARGEST_INTEGER) return null;
     const row = await this.db.selectFrom('campaign_recipients').selectAll().where('campaign_id', '=', campaignId).where('seq', '=', seq).executeTakeFirst();
     return row ? recipientFromRow(row) : null;
   }

@@ -22,27 +22,37 @@ function zoneOffsetMs(at: number, timeZone: string): number {
     second: '2-digit',
   }).formatToParts(new Date(at));
   const get = (type: string): number => Number(parts.find((part) => part.type === type)?.value ?? 0);
-  const wall = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  // setUTCFullYear, not Date.UTC, which reads years 0–99 as 19xx.
+  const wall = new Date(Date.UTC(2000, 0, 1, get('hour'), get('minute'), get('second'))).setUTCFullYear(get('year'), get('month') - 1, get('day'));
   return wall - (at - (at % 1000));
+}
+
+/** Midnight UTC of a day (YYYY-MM-DD), in ms; NaN for a day that doesn't exist. Date.UTC would read years 0–99 as 19xx. */
+function dayMs(day: string): number {
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return !Number.isNaN(ms) && new Date(ms).toISOString().slice(0, 10) === day ? ms : Number.NaN;
+}
+
+/** The instant the local day whose wall-clock midnight is `wall` (ms) begins in `timeZone`. */
+function localMidnight(wall: number, timeZone: string): number {
+  const instant = wall - zoneOffsetMs(wall, timeZone);
+  // Once more at the found instant, for a day that starts on a clock change.
+  return wall - zoneOffsetMs(instant, timeZone);
 }
 
 /** The instant a local day (YYYY-MM-DD) begins in `timeZone`. */
 export function startOfLocalDay(day: string, timeZone: string): Date {
-  const [year = 0, month = 1, date = 1] = day.split('-').map(Number);
-  const wall = Date.UTC(year, month - 1, date);
-  let instant = wall - zoneOffsetMs(wall, timeZone);
-  // Once more at the found instant, for a day that starts on a clock change.
-  instant = wall - zoneOffsetMs(instant, timeZone);
-  return new Date(instant);
+  return new Date(localMidnight(dayMs(day), timeZone));
 }
 
 function localDay(at: Date, timeZone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(at);
 }
 
-function nextDay(day: string): string {
-  return new Date(Date.parse(`${day}T00:00:00Z`) + DAY_MS).toISOString().slice(0, 10);
-}
+/** Stored timestamps are ISO-8601 with a four-digit year; a bound past them is written as their last one. */
+const FIRST_INSTANT = Date.parse('0000-01-01T00:00:00.000Z');
+const LAST_INSTANT = Date.parse('9999-12-31T23:59:59.999Z');
+const isoBound = (ms: number): string => new Date(Math.min(Math.max(ms, FIRST_INSTANT), LAST_INSTANT)).toISOString();
 
 /**
  * Every outgoing message in a range of local days — single sends and campaigns alike —
@@ -57,11 +67,13 @@ export async function rangeReport(
   recipients: RecipientsRepository,
   query: { from: string; to: string; timeZone: string; sessionId?: string },
 ): Promise<RangeReport> {
-  if (query.from > query.to) throw new AppError('validation_failed', '"from" must be on or before "to".');
-  const dayCount = Math.round((Date.parse(query.to) - Date.parse(query.from)) / DAY_MS) + 1;
+  const [fromMs, toMs] = [dayMs(query.from), dayMs(query.to)];
+  if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new AppError('validation_failed', '"from" and "to" must be days that exist, as YYYY-MM-DD.');
+  if (fromMs > toMs) throw new AppError('validation_failed', '"from" must be on or before "to".');
+  const dayCount = Math.round((toMs - fromMs) / DAY_MS) + 1;
   if (dayCount > MAX_DAYS) throw new AppError('validation_failed', `A report covers at most ${MAX_DAYS} days.`);
-  const start = startOfLocalDay(query.from, query.timeZone).toISOString();
-  const end = startOfLocalDay(nextDay(query.to), query.timeZone).toISOString();
+  const start = isoBound(localMidnight(fromMs, query.timeZone));
+  const end = isoBound(localMidnight(toMs + DAY_MS, query.timeZone));
 
   let select = db
     .selectFrom('messages')
@@ -73,7 +85,11 @@ export async function rangeReport(
   const rows = await select.groupBy(['slot', 'status', 'error_code']).execute();
 
   const days = new Map<string, { day: string; sent: number; delivered: number; read: number; failed: number }>();
-  for (let day = query.from; day <= query.to; day = nextDay(day)) days.set(day, { day, sent: 0, delivered: 0, read: 0, failed: 0 });
+  // Counted, not compared as text: the day after 9999-12-31 is no longer YYYY-MM-DD.
+  for (let i = 0; i < dayCount; i += 1) {
+    const day = new Date(fromMs + i * DAY_MS).toISOString().slice(0, 10);
+    days.set(day, { day, sent: 0, delivered: 0, read: 0, failed: 0 });
+  }
   const groups: { status: StoredRecipientStatus; reason: string | null; n: number }[] = [];
   for (const row of rows) {
     const n = Number(row.n);

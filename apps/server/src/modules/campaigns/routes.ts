@@ -1,7 +1,6 @@
 import { Transform } from 'node:stream';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { stringify } from 'csv-stringify';
 import { z } from 'zod';
 import {
   apiErrorSchema,
@@ -23,6 +22,7 @@ import {
 } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import { rangeReport } from './reports.js';
+import { recipientReportCsv } from './report-csv.js';
 import type { RecipientsRepository } from './recipients-repository.js';
 import type { CampaignsRepository } from './repository.js';
 import type { CampaignService } from './service.js';
@@ -183,18 +183,7 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
     schema: { tags: ['reports'], summary: 'Every recipient with its final status, as CSV', params: idParams, produces: ['text/csv'], response: { 200: z.any().describe('CSV, UTF-8 with a BOM so Excel reads Arabic'), 404: apiErrorSchema } },
   }, async (request, reply) => {
     const campaign = await campaigns.get(request.params.id);
-    const columns = ['seq', 'phone', 'name', 'status', 'reason', 'error', 'sent_at', 'updated_at', 'message_id', 'line', ...campaign.variables.filter((v) => v !== 'name' && v !== 'phone')];
-    const csv = stringify({ header: true, columns, bom: true });
-    void (async () => {
-      for await (const page of recipients.allRecipients(campaign.id)) {
-        for (const r of page) {
-          const row: unknown[] = [r.seq, r.phone, r.name ?? '', r.status, r.reason ?? '', r.error ?? '', r.sentAt ?? '', r.updatedAt, r.messageId ?? '', r.line ?? ''];
-          for (const variable of columns.slice(10)) row.push(r.variables[variable] ?? '');
-          if (!csv.write(row)) await new Promise((resolve) => csv.once('drain', resolve));
-        }
-      }
-      csv.end();
-    })().catch((error: unknown) => csv.destroy(error instanceof Error ? error : new Error(String(error))));
+    const csv = recipientReportCsv(campaign, recipients.allRecipients(campaign.id));
     const filename = `campaign-${campaign.name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || campaign.id}.csv`;
     return reply
       .header('content-type', 'text/csv; charset=utf-8')

@@ -2,6 +2,7 @@ import type { Kysely, Selectable } from 'kysely';
 import { MESSAGE_STATUSES, MESSAGE_STATUS_RANK } from '@wasla/protocol';
 import type { Message, MessageStatus } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
+import { unstorableCharacter } from '../../http/storable-text.js';
 import { rejectDuplicates } from '../../storage/errors.js';
 import type { Database, IsoTimestamp, MessagesTable } from '../../storage/schema.js';
 
@@ -47,7 +48,8 @@ function encodeCursor(row: { created_at: string; id: string }): string {
 function decodeCursor(cursor: string): { createdAt: string; id: string } {
   try {
     const decoded: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'string' && typeof decoded[1] === 'string') {
+    // Text PostgreSQL can't store never came from encodeCursor, and would fail the query there.
+    if (Array.isArray(decoded) && decoded.length === 2 && typeof decoded[0] === 'string' && typeof decoded[1] === 'string' && !unstorableCharacter(decoded.join(''))) {
       return { createdAt: decoded[0], id: decoded[1] };
     }
   } catch {

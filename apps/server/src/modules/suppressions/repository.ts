@@ -1,5 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Suppression } from '@wasla/protocol';
+import { AppError } from '../../errors/app-error.js';
+import { unstorableCharacter } from '../../http/storable-text.js';
 import type { Database } from '../../storage/schema.js';
 
 /** The opt-out list: numbers that never get another message from any campaign or send. */
@@ -29,7 +31,10 @@ export class SuppressionsRepository {
   async list(query: { cursor?: string; limit: number }): Promise<{ items: Suppression[]; nextCursor: string | null }> {
     let select = this.db.selectFrom('suppressions').selectAll();
     if (query.cursor) {
-      const [createdAt = '', phone = ''] = Buffer.from(query.cursor, 'base64url').toString('utf8').split('|');
+      const position = Buffer.from(query.cursor, 'base64url').toString('utf8');
+      // A NUL never came from our cursor, and would fail the query on PostgreSQL.
+      if (unstorableCharacter(position)) throw new AppError('bad_request', 'The cursor is not valid; ask for the first page again.');
+      const [createdAt = '', phone = ''] = position.split('|');
       select = select.where((eb) => eb(eb.refTuple('created_at', 'phone'), '<', eb.tuple(createdAt, phone)));
     }
     const rows = await select.orderBy('created_at', 'desc').orderBy('phone', 'desc').limit(query.limit + 1).execute();
