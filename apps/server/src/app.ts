@@ -8,7 +8,7 @@ import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fast
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
-import { registerErrorHandling } from './http/error-handler.js';
+import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
 import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
 import type { NotFoundPage } from './http/web-app.js';
@@ -140,6 +140,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     bodyLimit: 256 * 1024,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
+    frameworkErrors,
     // Slow-header and slow-body clients are cut off (Node checks open connections each second).
     requestTimeout: config.http.requestTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },

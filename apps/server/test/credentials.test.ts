@@ -202,6 +202,17 @@ for (const database of databases) {
       assert.equal(await status({ authorization: 'Basic YWRtaW46cGFzcw==' }), 401);
     });
 
+    test('a path with bad percent-encoding is a 400 in our own words, without the path echoed', async () => {
+      for (const path of ['/api/users%FF', '/api/%E0%A4%A', '/%', '/api/campaigns/%C0%AF']) {
+        const response = await fetch(`${stack.baseUrl}${path}`);
+        assert.equal(response.status, 400, path);
+        const body = (await response.json()) as { error: { code: string; message: string; requestId: string } };
+        assert.equal(body.error.code, 'bad_request');
+        assert.ok(body.error.requestId);
+        assert.ok(!JSON.stringify(body).includes('%'), 'the path is not echoed');
+      }
+    });
+
     test('a client that sends its headers too slowly, or never finishes its body, is cut off', async () => {
       const { port } = new URL(stack.baseUrl);
       const slowHeaders = await dripUntilClosed(Number(port), ['GET /healthz HTTP/1.1\r\n', 'Host: x\r\n', 'X-A: 1\r\n', 'X-B: 2\r\n', 'X-C: 3\r\n', 'X-D: 4\r\n', 'X-E: 5\r\n', 'X-F: 6\r\n']);

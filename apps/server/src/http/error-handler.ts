@@ -1,4 +1,4 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { NotFoundPage } from './web-app.js';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { AppError, ERROR_STATUS } from '../errors/app-error.js';
@@ -51,4 +51,14 @@ export function registerErrorHandling(app: FastifyInstance, options: { notFoundP
     if (page && wantsPage) return page(reply);
     return reply.status(404).send({ error: { code: 'not_found', message: `No route for ${request.method} ${request.url.split('?')[0]}.`, requestId: request.id } });
   });
+}
+
+/**
+ * Errors the router raises before any hook runs (a path with bad percent-encoding, a
+ * parameter past its length): the same body shape as every other error, and no echo of
+ * the path. Nothing is authenticated here because nothing is answered but the refusal.
+ */
+export function frameworkErrors(error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the address is too long.' : 'The address is not valid (bad percent-encoding).';
+  void reply.status(400).header('x-content-type-options', 'nosniff').send({ error: { code: 'bad_request', message, requestId: request.id } });
 }
