@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ControlError } from './errors.js';
 import { toDigits } from './jid.js';
 import { enterPairingCode } from './link-code.js';
-import { sendFromContact } from './outbound.js';
+import { announceLidMapping, sendFromContact, type SenderAddressing } from './outbound.js';
 import { scanQr } from './pairing.js';
 import type { World } from './world.js';
 
@@ -65,10 +65,16 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       return { ok: true };
     },
     'POST /control/inbound': async body => {
-      const name = body.name === undefined ? undefined : requireString(body, 'name');
-      const sent = await sendFromContact(world, requireString(body, 'from'), requireString(body, 'text'), name);
-      return { ok: true, id: sent.id };
+      const sent = await sendFromContact(world, {
+        from: requireString(body, 'from'),
+        text: requireString(body, 'text'),
+        ...optionalString(body, 'name'),
+        ...optionalString(body, 'id'),
+        addressing: parseAddressing(body.addressing),
+      });
+      return { ok: true, id: sent.id, lid: sent.lid };
     },
+    'POST /control/lid-mapping': body => ({ ok: true, ...announceLidMapping(world, requireString(body, 'phone')) }),
     'GET /control/inbound': () => ({ messages: world.inbound.list() }),
     'DELETE /control/inbound': () => {
       world.inbound.clear();
@@ -147,6 +153,19 @@ function applyConfig(world: World, body: Body): void {
     next.ackError = value;
   }
   Object.assign(world.config, next);
+}
+
+const ADDRESSING: readonly SenderAddressing[] = ['pn', 'lid', 'lid-only'];
+
+function parseAddressing(value: unknown): SenderAddressing {
+  if (value === undefined) return 'pn';
+  const known = ADDRESSING.find(a => a === value);
+  if (!known) throw new ControlError(400, `"addressing" must be one of ${ADDRESSING.join(', ')}`);
+  return known;
+}
+
+function optionalString<K extends string>(body: Body, key: K): Partial<Record<K, string>> {
+  return body[key] === undefined ? {} : ({ [key]: requireString(body, key) } as Record<K, string>);
 }
 
 function requireString(body: Body, key: string): string {
