@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial.js';
 import { campaigns } from './0002_campaigns.js';
+import { inbound } from './0003_inbound.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -10,4 +11,5 @@ import { campaigns } from './0002_campaigns.js';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_campaigns': campaigns,
+  '0003_inbound': inbound,
 });
