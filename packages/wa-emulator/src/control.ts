@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ControlError } from './errors.js';
 import { toDigits } from './jid.js';
 import { enterPairingCode } from './link-code.js';
-import { announceLidMapping, sendFromContact, type SenderAddressing } from './outbound.js';
+import { announceLidMapping, sendFromContact, type LidAnnouncement, type SenderAddressing } from './outbound.js';
 import { scanQr } from './pairing.js';
 import type { World } from './world.js';
 
@@ -74,7 +74,10 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       });
       return { ok: true, id: sent.id, lid: sent.lid };
     },
-    'POST /control/lid-mapping': body => ({ ok: true, ...announceLidMapping(world, requireString(body, 'phone')) }),
+    'POST /control/lid-mapping': async body => ({
+      ok: true,
+      ...(await announceLidMapping(world, requireString(body, 'phone'), parseAnnouncement(body.via))),
+    }),
     'GET /control/inbound': () => ({ messages: world.inbound.list() }),
     'DELETE /control/inbound': () => {
       world.inbound.clear();
@@ -162,6 +165,12 @@ function parseAddressing(value: unknown): SenderAddressing {
   const known = ADDRESSING.find(a => a === value);
   if (!known) throw new ControlError(400, `"addressing" must be one of ${ADDRESSING.join(', ')}`);
   return known;
+}
+
+function parseAnnouncement(value: unknown): LidAnnouncement {
+  if (value === undefined || value === 'notification') return 'notification';
+  if (value === 'history') return 'history';
+  throw new ControlError(400, '"via" must be "notification" or "history"');
 }
 
 function optionalString<K extends string>(body: Body, key: K): Partial<Record<K, string>> {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jidNormalizedUser, type AuthenticationState, type WAMessage } from 'baileys';
+import { jidNormalizedUser, proto, type AuthenticationState, type WAMessage } from 'baileys';
 import { startEmulator, type Emulator } from './index.js';
 import { lidJid, lidUserFor } from './jid.js';
 import { control, openSocket, pairByQr, type WASocket } from './testing/harness.js';
@@ -88,6 +88,18 @@ describe('senders WhatsApp names by LID', () => {
     assert.equal(await pnForLid(sock, lid), '966500000024@s.whatsapp.net');
   });
 
+  it('announces a mapping in a history sync: Baileys stores it and emits messaging-history.set', async () => {
+    const lid = lidJid(lidUserFor('966500000027'));
+    // rc14 passes the pairs on in `lidPnMappings` only when the event wasn't buffered.
+    const history = new Promise<void>(resolve => sock.ev.on('messaging-history.set', ({ syncType }) => {
+      if (syncType === proto.HistorySync.HistorySyncType.PUSH_NAME) resolve();
+    }));
+    const announced = await control(emulator, 'POST', '/control/lid-mapping', { phone: '+966500000027', via: 'history' });
+    assert.equal(announced.status, 200, JSON.stringify(announced.body));
+    await history;
+    assert.equal(await pnForLid(sock, lid), '966500000027@s.whatsapp.net');
+  });
+
   it('redelivers a message under the id it is given, as WhatsApp does after a retry', async () => {
     const first = incoming(sock, 'once');
     const sent = await control<{ id: string }>(emulator, 'POST', '/control/inbound', { from: '+966500000025', text: 'once' });
@@ -101,5 +113,6 @@ describe('senders WhatsApp names by LID', () => {
     const bad = await control(emulator, 'POST', '/control/inbound', { from: '+966500000026', text: 'x', addressing: 'username' });
     assert.equal(bad.status, 400);
     assert.equal((await control(emulator, 'POST', '/control/lid-mapping', { phone: 'nobody' })).status, 400);
+    assert.equal((await control(emulator, 'POST', '/control/lid-mapping', { phone: '+966500000026', via: 'sms' })).status, 400);
   });
 });

@@ -105,17 +105,27 @@ function senderAttrs(addressing: SenderAddressing, pn: string, lid: string): Rec
   }
 }
 
+/** How the phone's side tells a linked device a LID's number. */
+export type LidAnnouncement = 'notification' | 'history';
+
 /**
  * WhatsApp tells a linked device which number stands behind a LID with a `mex`
- * notification (NotificationLinkedProfilesUpdates); Baileys stores the mapping and emits
- * `lid-mapping.update`. Queued like any stanza while the device is offline.
+ * notification (NotificationLinkedProfilesUpdates; Baileys stores the pair and emits
+ * `lid-mapping.update`), or the phone includes it in a history sync
+ * (`phoneNumberToLidMappings`; Baileys emits `messaging-history.set` with
+ * `lidPnMappings`). Queued like any stanza while the device is offline.
  */
-export function announceLidMapping(world: World, phone: string): { lid: string; pn: string } {
+export async function announceLidMapping(world: World, phone: string, via: LidAnnouncement): Promise<{ lid: string; pn: string }> {
   const digits = toDigits(phone);
   if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${phone}`);
   if (world.devices.size === 0) throw new ControlError(409, 'no device is linked to the phone');
   const lid = lidJid(world.lidOf(digits));
   const pn = pnJid(digits);
+  if (via === 'history') {
+    // Baileys stores history's pairs and passes them on in `messaging-history.set`.
+    await pushHistory(world, [...world.devices.values()], 'PUSH_NAME', { phoneNumberToLidMappings: [{ pnJid: pn, lidJid: lid }], pushnames: [] });
+    return { lid, pn };
+  }
   const payload = { data: { xwa2_notify_linked_profiles: { jid: lid, added_profiles: [{ pn }] } } };
   for (const device of world.devices.values()) {
     world.deliver(device.id, {
@@ -139,11 +149,20 @@ export function announceLidMapping(world: World, phone: string): { lid: string; 
  * first connection; an empty bootstrap lets it go online at once.
  */
 export async function pushInitialHistory(world: World, device: LinkedDevice): Promise<void> {
-  const history = proto.HistorySync.encode({
-    syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
-    conversations: [],
-    progress: 100,
-  }).finish();
+  await pushHistory(world, [device], 'INITIAL_BOOTSTRAP', { conversations: [], progress: 100 });
+}
+
+/**
+ * The phone's history sync (its payload inline, as for a bootstrap) to the given
+ * devices; queued for an offline one.
+ */
+async function pushHistory(
+  world: World,
+  devices: LinkedDevice[],
+  syncType: 'INITIAL_BOOTSTRAP' | 'PUSH_NAME',
+  content: Omit<proto.IHistorySync, 'syncType'>,
+): Promise<void> {
+  const history = proto.HistorySync.encode({ ...content, syncType: proto.HistorySync.HistorySyncType[syncType] }).finish();
   await deliverEncrypted(
     world,
     world.digits,
@@ -151,7 +170,7 @@ export async function pushInitialHistory(world: World, device: LinkedDevice): Pr
       protocolMessage: {
         type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
         historySyncNotification: {
-          syncType: proto.Message.HistorySyncType.INITIAL_BOOTSTRAP,
+          syncType: proto.Message.HistorySyncType[syncType],
           progress: 100,
           chunkOrder: 0,
           initialHistBootstrapInlinePayload: deflateSync(history),
@@ -160,6 +179,6 @@ export async function pushInitialHistory(world: World, device: LinkedDevice): Pr
     },
     // `notify` on our own phone's message is how a client learns the account's name.
     { id: messageId(), from: pnJid(world.digits), category: 'peer', notify: world.config.pushName },
-    [device],
+    devices,
   );
 }
