@@ -177,7 +177,9 @@ class BaileysConnection implements WhatsAppConnection {
       if (inbound.length > 0) this.receive(() => this.emitInbound(socket, inbound));
     });
     socket.ev.on('lid-mapping.update', (pair) => this.receive(() => this.emitMappings(toLidMappings([pair]))));
-    socket.ev.on('messaging-history.set', ({ lidPnMappings }) => this.receive(() => this.emitMappings(toLidMappings(lidPnMappings ?? []))));
+    // rc14 stores a history sync's pairs but drops them from the event when it was
+    // buffered: report the sync even without pairs, so the listener asks for the rest.
+    socket.ev.on('messaging-history.set', ({ lidPnMappings }) => this.receive(() => this.listener.lidMappings(toLidMappings(lidPnMappings ?? []))));
     socket.ev.on('contacts.upsert', (contacts) => this.receive(() => this.emitMappings(mappingsFromContacts(contacts))));
   }
 

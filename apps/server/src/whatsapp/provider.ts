@@ -51,7 +51,11 @@ export interface ConnectionListener {
    * or delivered after being offline, in the order WhatsApp delivered them.
    */
   inbound(messages: InboundMessage[]): void;
-  /** LID ↔ phone number pairs WhatsApp announced (contacts, history sync, LID notifications). */
+  /**
+   * LID ↔ phone number pairs WhatsApp announced (contacts, history sync, LID
+   * notifications). May be empty after a history sync whose pairs the connection kept
+   * but could not pass on: ask `phonesForLids` about the LIDs still unknown.
+   */
   lidMappings(mappings: LidMapping[]): void;
 }
 

@@ -37,10 +37,11 @@ export class IncomingMessages {
     });
   }
 
-  /** Applies LID ↔ number pairs WhatsApp announced. */
+  /** Applies LID ↔ number pairs WhatsApp announced, then asks about the LIDs still unknown (the announcement may not list them all). */
   identify(sessionId: string, mappings: LidMapping[]): Promise<void> {
     return this.enqueue(sessionId, async () => {
       for (const mapping of mappings) await this.identifyOne(sessionId, mapping);
+      await this.resolveHeldLids(sessionId);
     });
   }
 
@@ -76,7 +77,8 @@ export class IncomingMessages {
 
   /**
    * Baileys learns some pairs without telling (from a lookup when we write to a number,
-   * from a message's envelope): ask it about the LIDs still held without a number.
+   * from a message's envelope, from a buffered history sync): ask it about the LIDs
+   * still held without a number.
    */
   private async resolveHeldLids(sessionId: string): Promise<void> {
     const connection = this.options.connection(sessionId);
