@@ -123,6 +123,19 @@ for (const database of databases) {
       });
     });
 
+    test('a LID-only contact is merged when the phone names its number in a history sync (whose pairs rc14 may drop from the event: Wasla asks Baileys)', async () => {
+      await withSession({ database, linked: true }, async ({ stack, cookie }) => {
+        const socket = await stack.socket(cookie, EVENTS);
+        const contact = testNumber(14);
+        const stop = await inbound(stack, { from: contact, text: 'الغاء', addressing: 'lid-only' });
+        assert.equal((await received(socket, stop.id)).peer, stop.lid);
+        const identified = new Promise((resolve) => stack.app.bus.once('sender_identified', resolve));
+        await stack.control('POST', '/control/lid-mapping', { phone: contact, via: 'history' });
+        assert.deepEqual(await identified, { sessionId: 'default', lid: stop.lid, phone: contact, messages: 1, optedOut: true });
+        assert.deepEqual(await optedOut(stack, cookie), [contact]);
+      });
+    });
+
     test('a LID whose number Baileys already knows is filed under the number at once', async () => {
       await withSession({ database, linked: true }, async ({ stack, cookie }) => {
         const socket = await stack.socket(cookie, EVENTS);
