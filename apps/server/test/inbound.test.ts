@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Message } from '@wasla/protocol';
+import type { ServerEvents } from '../src/modules/sessions/events.js';
 import { testDatabases } from './harness.js';
 import type { Stack } from './harness.js';
 import { withSession } from './flows.js';
@@ -28,6 +29,21 @@ async function incoming(stack: Stack, cookie: string): Promise<Message[]> {
   const page = await stack.api(cookie, 'GET', '/api/messages?limit=100');
   assert.equal(page.status, 200);
   return (page.json.items as Message[]).filter((m) => m.direction === 'in').reverse();
+}
+
+/** Resolves with the next `sender_identified` event on the server's bus. */
+function nextIdentified(stack: Stack, timeoutMs = 30_000): Promise<ServerEvents['sender_identified'][0]> {
+  return new Promise((resolve, reject) => {
+    const listener = (event: ServerEvents['sender_identified'][0]): void => {
+      clearTimeout(timer);
+      resolve(event);
+    };
+    const timer = setTimeout(() => {
+      stack.app.bus.off('sender_identified', listener);
+      reject(new Error('no sender_identified event'));
+    }, timeoutMs);
+    stack.app.bus.once('sender_identified', listener);
+  });
 }
 
 async function optedOut(stack: Stack, cookie: string): Promise<string[]> {
@@ -93,7 +109,7 @@ for (const database of databases) {
         assert.equal((await received(socket, stop.id)).peer, first.lid);
         assert.deepEqual(await optedOut(stack, cookie), [], 'a LID is no number to suppress yet');
 
-        const identified = new Promise((resolve) => stack.app.bus.once('sender_identified', resolve));
+        const identified = nextIdentified(stack);
         await stack.control('POST', '/control/lid-mapping', { phone: hidden });
         assert.deepEqual(await identified, { sessionId: 'default', lid: first.lid, phone: hidden, messages: 2, optedOut: true });
         assert.deepEqual(await optedOut(stack, cookie), [hidden]);
@@ -112,7 +128,7 @@ for (const database of databases) {
         const contact = testNumber(12);
         const stop = await inbound(stack, { from: contact, text: 'stop', addressing: 'lid-only' });
         assert.equal((await received(socket, stop.id)).peer, stop.lid);
-        const identified = new Promise((resolve) => stack.app.bus.once('sender_identified', resolve));
+        const identified = nextIdentified(stack);
         let shared: Sent | null = null;
         await restartSession(stack, cookie, socket, async () => {
           shared = await inbound(stack, { from: contact, text: 'my number is shared now', addressing: 'lid' });
@@ -129,7 +145,7 @@ for (const database of databases) {
         const contact = testNumber(14);
         const stop = await inbound(stack, { from: contact, text: 'الغاء', addressing: 'lid-only' });
         assert.equal((await received(socket, stop.id)).peer, stop.lid);
-        const identified = new Promise((resolve) => stack.app.bus.once('sender_identified', resolve));
+        const identified = nextIdentified(stack);
         await stack.control('POST', '/control/lid-mapping', { phone: contact, via: 'history' });
         assert.deepEqual(await identified, { sessionId: 'default', lid: stop.lid, phone: contact, messages: 1, optedOut: true });
         assert.deepEqual(await optedOut(stack, cookie), [contact]);

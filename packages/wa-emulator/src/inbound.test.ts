@@ -101,10 +101,13 @@ describe('the emulated world writes to the linked account', () => {
       announced = getBinaryNodeChild(node, 'offline')?.attrs.count;
     });
     const upserts: { type: string; id: string; text: string | null | undefined }[] = [];
-    const all = new Promise<void>(resolve => {
+    const all = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not every queued message arrived: ${JSON.stringify(upserts)}`)), 15_000);
       sock.ev.on('messages.upsert', ({ messages, type }) => {
         for (const m of messages) if (!m.key.fromMe && m.message) upserts.push({ type, id: m.key.id ?? '', text: m.message.conversation });
-        if (ids.every(id => upserts.some(u => u.id === id))) resolve();
+        if (!ids.every(id => upserts.some(u => u.id === id))) return;
+        clearTimeout(timer);
+        resolve();
       });
     });
     // Baileys holds its events until WhatsApp says the offline queue is done.
@@ -127,9 +130,14 @@ describe('the emulated world writes to the linked account', () => {
     sock.ws.on('CB:message', (node: BinaryNode) => {
       if (node.attrs.offline) marked.push(node.attrs.id ?? '');
     });
-    const incoming = new Promise<string>(resolve => sock.ev.on('messages.upsert', ({ messages, type }) => {
-      if (messages.some(m => !m.key.fromMe && m.message?.conversation === 'live')) resolve(type);
-    }));
+    const incoming = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the live message never arrived')), 10_000);
+      sock.ev.on('messages.upsert', ({ messages, type }) => {
+        if (!messages.some(m => !m.key.fromMe && m.message?.conversation === 'live')) return;
+        clearTimeout(timer);
+        resolve(type);
+      });
+    });
     const sent = await control<{ id: string }>(emulator, 'POST', '/control/inbound', { from: CONTACT, text: 'live' });
     assert.equal(await incoming, 'notify');
     assert.ok(!marked.includes(sent.body.id));

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { jidNormalizedUser, proto, type AuthenticationState, type WAMessage } from 'baileys';
+import { jidNormalizedUser, proto, type AuthenticationState, type BaileysEventMap, type WAMessage } from 'baileys';
 import { startEmulator, type Emulator } from './index.js';
 import { lidJid, lidUserFor } from './jid.js';
 import { control, openSocket, pairByQr, type WASocket } from './testing/harness.js';
@@ -14,6 +14,23 @@ function incoming(sock: WASocket, text: string, timeoutMs = 10_000): Promise<WAM
       if (!found) return;
       clearTimeout(timer);
       resolve(found);
+    });
+  });
+}
+
+/** Resolves with the first `event` the predicate accepts, or fails after `timeoutMs`. */
+function nextEvent<E extends 'lid-mapping.update' | 'messaging-history.set'>(
+  sock: WASocket,
+  event: E,
+  accept: (data: BaileysEventMap[E]) => boolean = () => true,
+  timeoutMs = 10_000,
+): Promise<BaileysEventMap[E]> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ${event}`)), timeoutMs);
+    sock.ev.on(event, data => {
+      if (!accept(data)) return;
+      clearTimeout(timer);
+      resolve(data);
     });
   });
 }
@@ -81,7 +98,7 @@ describe('senders WhatsApp names by LID', () => {
     await control(emulator, 'POST', '/control/inbound', { from: '+966500000024', text: 'who am I', addressing: 'lid-only' });
     await arrived;
     assert.equal(await pnForLid(sock, lid), null);
-    const update = new Promise<{ lid: string; pn: string }>(resolve => sock.ev.on('lid-mapping.update', resolve));
+    const update = nextEvent(sock, 'lid-mapping.update');
     const announced = await control<{ lid: string; pn: string }>(emulator, 'POST', '/control/lid-mapping', { phone: '+966500000024' });
     assert.deepEqual(announced.body, { ok: true, lid, pn: '966500000024@s.whatsapp.net' });
     assert.deepEqual(await update, { lid, pn: '966500000024@s.whatsapp.net' });
@@ -91,9 +108,7 @@ describe('senders WhatsApp names by LID', () => {
   it('announces a mapping in a history sync: Baileys stores it and emits messaging-history.set', async () => {
     const lid = lidJid(lidUserFor('966500000027'));
     // rc14 passes the pairs on in `lidPnMappings` only when the event wasn't buffered.
-    const history = new Promise<void>(resolve => sock.ev.on('messaging-history.set', ({ syncType }) => {
-      if (syncType === proto.HistorySync.HistorySyncType.PUSH_NAME) resolve();
-    }));
+    const history = nextEvent(sock, 'messaging-history.set', ({ syncType }) => syncType === proto.HistorySync.HistorySyncType.PUSH_NAME);
     const announced = await control(emulator, 'POST', '/control/lid-mapping', { phone: '+966500000027', via: 'history' });
     assert.equal(announced.status, 200, JSON.stringify(announced.body));
     await history;
