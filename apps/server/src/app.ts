@@ -25,6 +25,8 @@ import { SessionService } from './modules/sessions/service.js';
 import { SessionsRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
 import { MessagesRepository } from './modules/messages/repository.js';
+import { IncomingMessages } from './modules/messages/inbound.js';
+import { InboundStore } from './modules/messages/inbound-store.js';
 import { MessageService } from './modules/messages/service.js';
 import { messageRoutes } from './modules/messages/routes.js';
 import { CampaignsRepository } from './modules/campaigns/repository.js';
@@ -98,6 +100,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
 
   const sessionsRepository = new SessionsRepository(storage.db);
   let messages: MessageService | null = null;
+  let incoming: IncomingMessages | null = null;
   let campaigns: CampaignService | null = null;
   const sessions = new SessionService({
     provider,
@@ -111,7 +114,22 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       messages?.applyReceipts(sessionId, updates).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply receipts'));
     },
     onInbound: (sessionId, inbound) => {
-      messages?.recordInbound(sessionId, inbound).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not record incoming messages'));
+      incoming?.record(sessionId, inbound).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not record incoming messages'));
+    },
+    onLidMappings: (sessionId, mappings) => {
+      incoming?.identify(sessionId, mappings).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply LID mappings'));
+    },
+  });
+  incoming = new IncomingMessages({
+    store: new InboundStore(storage.db),
+    bus,
+    logger,
+    connection: (sessionId) => {
+      try {
+        return sessions.readyConnection(sessionId);
+      } catch {
+        return null; // not ready: the next batch asks again
+      }
     },
   });
   const suppressions = new SuppressionsRepository(storage.db);

@@ -26,7 +26,10 @@ export const messageSchema = z.object({
   id: z.string(),
   sessionId: z.string(),
   direction: z.enum(['out', 'in']),
-  /** The other party's number in E.164: the recipient of an outgoing message, the sender of an incoming one. */
+  /**
+   * The other party's number in E.164: the recipient of an outgoing message, the sender of an incoming one.
+   * A sender WhatsApp names only by its LID shows as `<digits>@lid` until its number is known.
+   */
   peer: z.string(),
   text: z.string(),
   status: messageStatusSchema,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ControlError } from './errors.js';
 import { toDigits, toE164 } from './jid.js';
 import { enterPairingCode } from './link-code.js';
-import { sendFromContact } from './outbound.js';
+import { announceLidMapping, sendFromContact, type LidAnnouncement, type SenderAddressing } from './outbound.js';
 import { retryFromControl } from './retry-receipts.js';
 import { scanQr } from './pairing.js';
 import type { World } from './world.js';
@@ -70,10 +70,19 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       return { ok: true };
     },
     'POST /control/inbound': async body => {
-      const name = body.name === undefined ? undefined : requireString(body, 'name');
-      const sent = await sendFromContact(world, requireString(body, 'from'), requireString(body, 'text'), name);
-      return { ok: true, id: sent.id };
+      const sent = await sendFromContact(world, {
+        from: requireString(body, 'from'),
+        text: requireString(body, 'text'),
+        ...optionalString(body, 'name'),
+        ...optionalString(body, 'id'),
+        addressing: parseAddressing(body.addressing),
+      });
+      return { ok: true, id: sent.id, lid: sent.lid };
     },
+    'POST /control/lid-mapping': async body => ({
+      ok: true,
+      ...(await announceLidMapping(world, requireString(body, 'phone'), parseAnnouncement(body.via))),
+    }),
     'GET /control/inbound': () => ({ messages: world.inbound.list() }),
     'DELETE /control/inbound': () => {
       world.inbound.clear();
@@ -213,6 +222,25 @@ function optionalCount(body: Body, key: string): number {
     throw new ControlError(400, `"${key}" must be an integer from 0 to ${MAX_REFUSALS}`);
   }
   return value;
+}
+
+const ADDRESSING: readonly SenderAddressing[] = ['pn', 'lid', 'lid-only'];
+
+function parseAddressing(value: unknown): SenderAddressing {
+  if (value === undefined) return 'pn';
+  const known = ADDRESSING.find(a => a === value);
+  if (!known) throw new ControlError(400, `"addressing" must be one of ${ADDRESSING.join(', ')}`);
+  return known;
+}
+
+function parseAnnouncement(value: unknown): LidAnnouncement {
+  if (value === undefined || value === 'notification') return 'notification';
+  if (value === 'history') return 'history';
+  throw new ControlError(400, '"via" must be "notification" or "history"');
+}
+
+function optionalString<K extends string>(body: Body, key: K): Partial<Record<K, string>> {
+  return body[key] === undefined ? {} : ({ [key]: requireString(body, key) } as Record<K, string>);
 }
 
 function requireString(body: Body, key: string): string {

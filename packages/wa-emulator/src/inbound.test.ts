@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import type { AuthenticationState, WAMessage } from 'baileys';
+import { getBinaryNodeChild, type AuthenticationState, type BinaryNode, type WAMessage } from 'baileys';
 import { startEmulator, type Emulator, type SentMessage } from './index.js';
-import { connect, control, openSocket, pairByQr, waitForClose, waitForOpen, type WASocket } from './testing/harness.js';
+import { connect, control, openSocket, pairByQr, waitForClose, waitForOpen, waitForUpdate, type WASocket } from './testing/harness.js';
 
 const CONTACT = '+966500000001';
 
@@ -79,19 +79,68 @@ describe('the emulated world writes to the linked account', () => {
     assert.equal(received.body.messages.find(m => m.id === reply?.key.id)?.text, 'hi Sara');
   });
 
-  it('queues messages while the device is offline and delivers them at the next login', async () => {
+  it('queues messages while the device is offline and delivers them at the next login, marked offline', async () => {
     const closed = waitForClose(sock);
     sock.end(undefined);
     await closed;
-    const sent = await control<{ id: string }>(emulator, 'POST', '/control/inbound', { from: '+966500000002', text: 'while you were away' });
-    assert.equal(sent.status, 200);
+    const texts = ['while you were away', 'are you there?', 'STOP'];
+    const ids: string[] = [];
+    for (const [i, text] of texts.entries()) {
+      const sent = await control<{ id: string }>(emulator, 'POST', '/control/inbound', { from: `+96650000001${i}`, text });
+      assert.equal(sent.status, 200);
+      ids.push(sent.body.id);
+    }
     sock = connect(emulator, auth);
-    // Queued stanzas arrive right after login, before Baileys reports 'open'.
-    const incomingSoon = nextIncoming(sock);
+    const offlineStanzas: string[] = [];
+    let announced: string | undefined;
+    sock.ws.on('frame', (frame: BinaryNode | Uint8Array) => {
+      // The handshake's frames are raw bytes; stanzas are decoded nodes.
+      if (!(frame instanceof Uint8Array) && frame.attrs.offline) offlineStanzas.push(frame.attrs.id ?? '');
+    });
+    sock.ws.on('CB:ib,,offline', (node: BinaryNode) => {
+      announced = getBinaryNodeChild(node, 'offline')?.attrs.count;
+    });
+    const upserts: { type: string; id: string; text: string | null | undefined }[] = [];
+    const all = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`not every queued message arrived: ${JSON.stringify(upserts)}`)), 15_000);
+      sock.ev.on('messages.upsert', ({ messages, type }) => {
+        for (const m of messages) if (!m.key.fromMe && m.message) upserts.push({ type, id: m.key.id ?? '', text: m.message.conversation });
+        if (!ids.every(id => upserts.some(u => u.id === id))) return;
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    // Baileys holds its events until WhatsApp says the offline queue is done.
+    const caughtUp = waitForUpdate(sock, u => u.receivedPendingNotifications === true);
     await waitForOpen(sock);
-    const incoming = await incomingSoon;
-    assert.equal(incoming.key.id, sent.body.id);
-    assert.equal(incoming.message?.conversation, 'while you were away');
+    await all;
+    await caughtUp;
+    // WhatsApp marks queued stanzas `offline`, so Baileys reports them as 'append', not 'notify'.
+    assert.deepEqual(
+      upserts.filter(u => ids.includes(u.id)),
+      ids.map((id, i) => ({ type: 'append', id, text: texts[i] })),
+    );
+    for (const id of ids) assert.ok(offlineStanzas.includes(id), `${id} carried no offline attribute`);
+    // Every queued stanza (the messages, and receipts of earlier sends) is counted.
+    assert.equal(announced, String(offlineStanzas.length));
+  });
+
+  it('delivers messages sent while the device is online without the offline attribute', async () => {
+    const marked: string[] = [];
+    sock.ws.on('CB:message', (node: BinaryNode) => {
+      if (node.attrs.offline) marked.push(node.attrs.id ?? '');
+    });
+    const incoming = new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the live message never arrived')), 10_000);
+      sock.ev.on('messages.upsert', ({ messages, type }) => {
+        if (!messages.some(m => !m.key.fromMe && m.message?.conversation === 'live')) return;
+        clearTimeout(timer);
+        resolve(type);
+      });
+    });
+    const sent = await control<{ id: string }>(emulator, 'POST', '/control/inbound', { from: CONTACT, text: 'live' });
+    assert.equal(await incoming, 'notify');
+    assert.ok(!marked.includes(sent.body.id));
   });
 });
 

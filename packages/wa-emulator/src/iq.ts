@@ -27,9 +27,11 @@ export function handleIq(world: World, peer: Peer, iq: BinaryNode): void {
   peer.send(answer(world, peer, iq));
   const first = childNodes(iq)[0];
   if (iq.attrs.xmlns === 'passive' && first?.tag === 'active' && peer.device) {
-    // The client went active: deliver what piled up while it was away, then say so.
+    // The client went active: deliver what piled up while it was away, each marked
+    // `offline` as WhatsApp does (Baileys then reports messages as 'append', not
+    // 'notify'), then say how many.
     const pending = peer.device.pending.splice(0);
-    for (const node of pending) peer.send(node);
+    for (const node of pending) peer.send({ ...node, attrs: { ...node.attrs, offline: '1' } });
     peer.send({ tag: 'ib', attrs: {}, content: [{ tag: 'offline', attrs: { count: String(pending.length) } }] });
     const device = peer.device;
     if (world.config.pushHistory && !device.historyPushed) {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { encodeWAMessage, proto, type BinaryNode } from 'baileys';
 import { ControlError } from './errors.js';
-import { lidJid, pnJid, toDigits, toE164 } from './jid.js';
+import { SERVER_JID, lidJid, pnJid, toDigits, toE164 } from './jid.js';
 import { unixNow } from './nodes.js';
 import { takeCompanionBundle } from './prekeys.js';
 import { ProtocolAddress } from './signal-contacts.js';
@@ -41,8 +41,26 @@ async function deliverEncrypted(
   }
 }
 
+/**
+ * How WhatsApp names the sender of a 1:1 message: by phone number (with its LID in
+ * `sender_lid`), by LID with the number in `sender_pn`, or by LID alone — a contact whose
+ * number the linked account may not see.
+ */
+export type SenderAddressing = 'pn' | 'lid' | 'lid-only';
+
+export interface ContactMessage {
+  from: string;
+  text: string;
+  /** The push name the contact shows. */
+  name?: string;
+  /** Reuse a message id, as WhatsApp does when it delivers a message again. */
+  id?: string;
+  addressing?: SenderAddressing;
+}
+
 /** An emulated contact writes to the linked account (POST /control/inbound). */
-export async function sendFromContact(world: World, from: string, text: string, name?: string): Promise<SentMessage> {
+export async function sendFromContact(world: World, message: ContactMessage): Promise<SentMessage & { lid: string }> {
+  const { from, text, name, addressing = 'pn' } = message;
   const digits = toDigits(from);
   if (!digits) throw new ControlError(400, `"from" is not a phone number: ${from}`);
   if (digits === world.digits) throw new ControlError(400, '"from" must be another number than the phone itself');
@@ -50,16 +68,15 @@ export async function sendFromContact(world: World, from: string, text: string, 
   if (!world.isOnWhatsApp(digits)) throw new ControlError(409, `${toE164(digits)} is not on WhatsApp`);
   const devices = [...world.devices.values()];
   if (devices.length === 0) throw new ControlError(409, 'no device is linked to the phone');
-  const id = messageId();
+  const id = message.id ?? messageId();
+  const lid = lidJid(world.lidOf(digits));
   await deliverEncrypted(
     world,
     digits,
     { conversation: text },
     {
       id,
-      from: pnJid(digits),
-      // Tells the client the sender's LID, as WhatsApp does for phone-number chats.
-      sender_lid: lidJid(world.lidOf(digits)),
+      ...senderAttrs(addressing, pnJid(digits), lid),
       ...(name ? { notify: name } : {}),
     },
     devices,
@@ -73,7 +90,57 @@ export async function sendFromContact(world: World, from: string, text: string, 
     status: 'sent',
   };
   world.inbound.add(sent);
-  return sent;
+  return { ...sent, lid };
+}
+
+function senderAttrs(addressing: SenderAddressing, pn: string, lid: string): Record<string, string> {
+  switch (addressing) {
+    case 'pn':
+      // Tells the client the sender's LID, as WhatsApp does for phone-number chats.
+      return { from: pn, sender_lid: lid };
+    case 'lid':
+      return { from: lid, sender_pn: pn };
+    case 'lid-only':
+      return { from: lid };
+  }
+}
+
+/** How the phone's side tells a linked device a LID's number. */
+export type LidAnnouncement = 'notification' | 'history';
+
+/**
+ * WhatsApp tells a linked device which number stands behind a LID with a `mex`
+ * notification (NotificationLinkedProfilesUpdates; Baileys stores the pair and emits
+ * `lid-mapping.update`), or the phone includes it in a history sync
+ * (`phoneNumberToLidMappings`; Baileys emits `messaging-history.set` with
+ * `lidPnMappings`). Queued like any stanza while the device is offline.
+ */
+export async function announceLidMapping(world: World, phone: string, via: LidAnnouncement): Promise<{ lid: string; pn: string }> {
+  const digits = toDigits(phone);
+  if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${phone}`);
+  if (world.devices.size === 0) throw new ControlError(409, 'no device is linked to the phone');
+  const lid = lidJid(world.lidOf(digits));
+  const pn = pnJid(digits);
+  if (via === 'history') {
+    // Baileys stores history's pairs and passes them on in `messaging-history.set`.
+    await pushHistory(world, [...world.devices.values()], 'PUSH_NAME', { phoneNumberToLidMappings: [{ pnJid: pn, lidJid: lid }], pushnames: [] });
+    return { lid, pn };
+  }
+  const payload = { data: { xwa2_notify_linked_profiles: { jid: lid, added_profiles: [{ pn }] } } };
+  for (const device of world.devices.values()) {
+    world.deliver(device.id, {
+      tag: 'notification',
+      attrs: { from: SERVER_JID, type: 'mex', id: messageId(), t: unixNow() },
+      content: [
+        {
+          tag: 'update',
+          attrs: { op_name: 'NotificationLinkedProfilesUpdates' },
+          content: Buffer.from(JSON.stringify(payload)),
+        },
+      ],
+    });
+  }
+  return { lid, pn };
 }
 
 /**
@@ -82,11 +149,20 @@ export async function sendFromContact(world: World, from: string, text: string, 
  * first connection; an empty bootstrap lets it go online at once.
  */
 export async function pushInitialHistory(world: World, device: LinkedDevice): Promise<void> {
-  const history = proto.HistorySync.encode({
-    syncType: proto.HistorySync.HistorySyncType.INITIAL_BOOTSTRAP,
-    conversations: [],
-    progress: 100,
-  }).finish();
+  await pushHistory(world, [device], 'INITIAL_BOOTSTRAP', { conversations: [], progress: 100 });
+}
+
+/**
+ * The phone's history sync (its payload inline, as for a bootstrap) to the given
+ * devices; queued for an offline one.
+ */
+async function pushHistory(
+  world: World,
+  devices: LinkedDevice[],
+  syncType: 'INITIAL_BOOTSTRAP' | 'PUSH_NAME',
+  content: Omit<proto.IHistorySync, 'syncType'>,
+): Promise<void> {
+  const history = proto.HistorySync.encode({ ...content, syncType: proto.HistorySync.HistorySyncType[syncType] }).finish();
   await deliverEncrypted(
     world,
     world.digits,
@@ -94,7 +170,7 @@ export async function pushInitialHistory(world: World, device: LinkedDevice): Pr
       protocolMessage: {
         type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
         historySyncNotification: {
-          syncType: proto.Message.HistorySyncType.INITIAL_BOOTSTRAP,
+          syncType: proto.Message.HistorySyncType[syncType],
           progress: 100,
           chunkOrder: 0,
           initialHistBootstrapInlinePayload: deflateSync(history),
@@ -103,6 +179,6 @@ export async function pushInitialHistory(world: World, device: LinkedDevice): Pr
     },
     // `notify` on our own phone's message is how a client learns the account's name.
     { id: messageId(), from: pnJid(world.digits), category: 'peer', notify: world.config.pushName },
-    [device],
+    devices,
   );
 }

@@ -75,6 +75,46 @@ forEachDatabase('storage', (database) => {
   });
 });
 
+forEachDatabase('migration 0003_inbound', (database) => {
+  const message = (id: string, sessionId: string) => ({
+    id,
+    session_id: sessionId,
+    direction: 'in' as const,
+    peer: '+966501112222',
+    text: 'kept',
+    status: 'delivered' as const,
+    error: null,
+    error_code: null,
+    created_at: '2026-01-01T00:00:00.000Z',
+    updated_at: '2026-01-01T00:00:00.000Z',
+  });
+
+  it('keeps the stored messages, keys them by (session, id), and goes back down', async () => {
+    const db = database.storage.db;
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
+      ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
+    });
+    assert.equal((await migrator.migrateTo('0002_campaigns')).error, undefined);
+    await db.insertInto('messages').values([message('M1', 'default'), message('M2', 'default')]).execute();
+    await assert.rejects(db.insertInto('messages').values(message('M1', 'other')).execute(), 'before: one id per database');
+
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+    const rows = await db.selectFrom('messages').selectAll().orderBy('id').execute();
+    assert.deepEqual(rows, [{ ...message('M1', 'default'), peer_lid: null }, { ...message('M2', 'default'), peer_lid: null }]);
+    await db.insertInto('messages').values(message('M1', 'other')).execute();
+    await assert.rejects(db.insertInto('messages').values(message('M1', 'other')).execute(), 'after: one id per session');
+    await db.insertInto('lid_mappings').values({ session_id: 'default', lid: '1@lid', phone: null, updated_at: '2026-01-01T00:00:00.000Z' }).execute();
+
+    await db.deleteFrom('messages').where('session_id', '=', 'other').execute();
+    assert.equal((await migrator.migrateTo('0002_campaigns')).error, undefined);
+    assert.deepEqual((await db.selectFrom('messages').select('id').orderBy('id').execute()).map((row) => row.id), ['M1', 'M2']);
+    await assert.rejects(db.selectFrom('lid_mappings').selectAll().execute());
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+  });
+});
+
 describe('openStorage on SQLite', () => {
   let root: string;
   before(async () => {

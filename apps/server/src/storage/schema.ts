@@ -1,3 +1,4 @@
+import type { ColumnType } from 'kysely';
 import type { CampaignPauseCode, CampaignStatus, MessageStatus, RecipientStatus, SessionStatus } from '@wasla/protocol';
 
 /*
@@ -82,12 +83,17 @@ export interface WaRetryCountsTable {
 }
 
 export interface MessagesTable {
-  /** The WhatsApp message id. */
+  /** The WhatsApp message id; unique per session (the key is `(session_id, id)`). */
   id: string;
   session_id: string;
   direction: MessageDirection;
-  /** The other party, E.164. */
+  /**
+   * The other party, E.164 — or, for a sender WhatsApp named only by LID whose number
+   * isn't known yet, that LID (`<digits>@lid`) until a mapping moves it to the number.
+   */
   peer: string;
+  /** The LID an incoming message came from (`<digits>@lid`), when WhatsApp named one. */
+  peer_lid: ColumnType<string | null, string | null | undefined, string | null>;
   text: string;
   status: MessageStatus;
   error: string | null;
@@ -159,6 +165,16 @@ export interface SuppressionsTable {
   created_at: IsoTimestamp;
 }
 
+/** Every LID a session received messages from, with its phone number once known. */
+export interface LidMappingsTable {
+  session_id: string;
+  /** `<digits>@lid`, without a device. */
+  lid: string;
+  /** E.164, or null while WhatsApp hasn't told which number the LID belongs to. */
+  phone: string | null;
+  updated_at: IsoTimestamp;
+}
+
 /** Every table Wasla stores, keyed by table name. */
 export interface Database {
   users: UsersTable;
@@ -173,4 +189,5 @@ export interface Database {
   campaigns: CampaignsTable;
   campaign_recipients: CampaignRecipientsTable;
   suppressions: SuppressionsTable;
+  lid_mappings: LidMappingsTable;
 }

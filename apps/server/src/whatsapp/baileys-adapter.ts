@@ -4,12 +4,14 @@ import makeWASocket, {
   WA_CERT_DETAILS,
   generateMessageIDV2,
   jidDecode,
+  jidNormalizedUser,
   makeCacheableSignalKeyStore,
   proto,
 } from 'baileys';
 import type { BinaryNode, WAMessage, WAMessageUpdate, WASocket } from 'baileys';
 import type { Logger } from 'pino';
 import { loadAuthState } from './auth-state.js';
+import { mappingsFromContacts, phoneFromJid, resolveSenders, toInboundMessages, toLidMappings } from './inbound.js';
 import { quietLibsignal } from './quiet-libsignal.js';
 import type { DatabaseAuthState } from './auth-state.js';
 import { ConnectionClosedDuringSend } from './provider.js';
@@ -17,6 +19,7 @@ import type {
   ConnectionClose,
   ConnectionListener,
   InboundMessage,
+  LidMapping,
   ReceiptUpdate,
   SentMessageLookup,
   WhatsAppAuthRepository,
@@ -81,33 +84,6 @@ export function toReceiptUpdatesFromUpsert(messages: WAMessage[]): ReceiptUpdate
   );
 }
 
-/**
- * Texts other people sent us, from a `messages.upsert` of type `notify` (new messages;
- * `append` is history). Groups, broadcasts and non-text messages are left out. A sender
- * addressed by LID is read from its phone-number alternative when WhatsApp gives one.
- */
-export function toInboundMessages(messages: WAMessage[]): InboundMessage[] {
-  const result: InboundMessage[] = [];
-  for (const message of messages) {
-    const { key } = message;
-    if (key.fromMe || !key.id) continue;
-    const from = phoneFromJid(key.remoteJid ?? undefined) ?? phoneFromJid(key.remoteJidAlt ?? undefined);
-    const text = message.message?.conversation ?? message.message?.extendedTextMessage?.text ?? null;
-    if (!from || text == null || text.length === 0) continue;
-    const seconds = Number(message.messageTimestamp ?? 0);
-    result.push({ id: key.id, from, text, at: seconds > 0 ? new Date(seconds * 1000) : new Date() });
-  }
-  return result;
-}
-
-/** '966501234567:3@s.whatsapp.net' → '+966501234567'. */
-export function phoneFromJid(jid: string | undefined): string | null {
-  const decoded = jidDecode(jid);
-  // A LID (`…@lid`) is an opaque account id, not a phone number.
-  if (!decoded || decoded.server !== 's.whatsapp.net') return null;
-  return /^\d{6,15}$/.test(decoded.user) ? `+${decoded.user}` : null;
-}
-
 function closeReason(error: unknown): ConnectionClose {
   // Baileys closes with a Boom; its HTTP-like status code is WhatsApp's reason.
   const boom = error as { output?: { statusCode?: number }; message?: string } | undefined;
@@ -148,6 +124,7 @@ class BaileysConnection implements WhatsAppConnection {
   private ended = false;
   private closedReported = false;
   private qrCount = 0;
+  private receiving: Promise<void> = Promise.resolve();
   private markRetired!: () => void;
   private readonly ready: Promise<void>;
   private readonly logger: Logger;
@@ -207,12 +184,30 @@ class BaileysConnection implements WhatsAppConnection {
       if (node.attrs.id && !node.attrs.error) this.emitReceipts([{ messageId: node.attrs.id, status: 'sent', errorCode: null }]);
     });
     socket.ev.on('messages.update', (updates) => this.emitReceipts(toReceiptUpdates(updates)));
-    socket.ev.on('messages.upsert', ({ messages, type }) => {
-      this.emitReceipts(toReceiptUpdatesFromUpsert(messages));
-      if (type !== 'notify') return;
-      const inbound = toInboundMessages(messages);
-      if (inbound.length > 0) this.listener.inbound(inbound);
+    socket.ev.on('messages.upsert', (upsert) => {
+      this.emitReceipts(toReceiptUpdatesFromUpsert(upsert.messages));
+      const inbound = toInboundMessages(upsert);
+      if (inbound.length > 0) this.receive(() => this.emitInbound(socket, inbound));
     });
+    socket.ev.on('lid-mapping.update', (pair) => this.receive(() => this.emitMappings(toLidMappings([pair]))));
+    // rc14 stores a history sync's pairs but drops them from the event when it was
+    // buffered: report the sync even without pairs, so the listener asks for the rest.
+    socket.ev.on('messaging-history.set', ({ lidPnMappings }) => this.receive(() => this.listener.lidMappings(toLidMappings(lidPnMappings ?? []))));
+    socket.ev.on('contacts.upsert', (contacts) => this.receive(() => this.emitMappings(mappingsFromContacts(contacts))));
+  }
+
+  /** Incoming messages and mappings reach the listener in the order WhatsApp sent them, though a sender lookup waits. */
+  private receive(step: () => Promise<void> | void): void {
+    this.receiving = this.receiving.then(step).catch((error: unknown) => this.logger.error({ err: error }, 'could not pass on incoming messages'));
+  }
+
+  private async emitInbound(socket: WASocket, inbound: InboundMessage[]): Promise<void> {
+    const resolved = await resolveSenders(inbound, async (lid) => phoneFromJid(jidNormalizedUser((await socket.signalRepository.lidMapping.getPNForLID(lid)) ?? undefined)));
+    this.listener.inbound(resolved);
+  }
+
+  private emitMappings(mappings: LidMapping[]): void {
+    if (mappings.length > 0) this.listener.lidMappings(mappings);
   }
 
   private emitReceipts(receipts: ReceiptUpdate[]): void {
@@ -261,6 +256,12 @@ class BaileysConnection implements WhatsAppConnection {
     if (digits.length === 0) return new Set();
     const results = (await (await this.live()).onWhatsApp(...digits)) ?? [];
     return new Set(results.filter((r) => r.exists).map((r) => jidDecode(r.jid)?.user ?? '').filter(Boolean));
+  }
+
+  async phonesForLids(lids: string[]): Promise<LidMapping[]> {
+    if (lids.length === 0) return [];
+    const pairs = (await (await this.live()).signalRepository.lidMapping.getPNsForLIDs(lids)) ?? [];
+    return toLidMappings(pairs);
   }
 
   async logout(): Promise<void> {

@@ -19,13 +19,24 @@ export interface ReceiptUpdate {
 
 /** A text someone sent to the linked number. */
 export interface InboundMessage {
-  /** WhatsApp's message id. */
+  /** WhatsApp's message id; a redelivery carries the same id. */
   id: string;
-  /** The sender, E.164. */
-  from: string;
+  /** The sender, E.164; null when WhatsApp named the sender only by LID and its number is not known. */
+  from: string | null;
+  /** The sender's LID (`<digits>@lid`, no device) when WhatsApp named one. */
+  fromLid: string | null;
+  /** As the sender wrote it; may hold any character (NUL included). */
   text: string;
   /** When the sender sent it. */
   at: Date;
+}
+
+/** WhatsApp told us which phone number stands behind a LID. */
+export interface LidMapping {
+  /** `<digits>@lid`, no device. */
+  lid: string;
+  /** E.164. */
+  phone: string;
 }
 
 /** Events of one connection. After `closed` no other event of that connection arrives. */
@@ -35,8 +46,17 @@ export interface ConnectionListener {
   open(info: { phoneNumber: string | null }): void;
   closed(reason: ConnectionClose): void;
   receipts(updates: ReceiptUpdate[]): void;
-  /** Texts from other people (not our own messages, not groups or status updates). */
+  /**
+   * Texts from other people (not our own messages, not groups or status updates), live
+   * or delivered after being offline, in the order WhatsApp delivered them.
+   */
   inbound(messages: InboundMessage[]): void;
+  /**
+   * LID ↔ phone number pairs WhatsApp announced (contacts, history sync, LID
+   * notifications). May be empty after a history sync whose pairs the connection kept
+   * but could not pass on: ask `phonesForLids` about the LIDs still unknown.
+   */
+  lidMappings(mappings: LidMapping[]): void;
 }
 
 /** A send cut off by the connection closing: WhatsApp may or may not have the message. */
@@ -55,6 +75,8 @@ export interface WhatsAppConnection {
   sendText(toDigits: string, text: string, messageId: string): Promise<void>;
   /** Returns which of the given numbers (digits only) have WhatsApp. */
   onWhatsApp(digits: string[]): Promise<Set<string>>;
+  /** The numbers this connection already knows for the given LIDs (it asks nobody); unknown ones are left out. */
+  phonesForLids(lids: string[]): Promise<LidMapping[]>;
   /** Unlinks this device from the phone (best effort) and ends the connection. */
   logout(): Promise<void>;
   /** Ends the connection without unlinking; `closed` follows. */

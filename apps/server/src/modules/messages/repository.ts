@@ -25,7 +25,7 @@ export interface MessagePage {
 export const MAX_PAGE_SIZE = 100;
 const DEFAULT_PAGE_SIZE = 50;
 
-function messageFromRow(row: Selectable<MessagesTable>): Message {
+export function messageFromRow(row: Selectable<MessagesTable>): Message {
   return {
     id: row.id,
     sessionId: row.session_id,
@@ -74,6 +74,7 @@ export class MessagesRepository {
       session_id: message.sessionId,
       direction: message.direction,
       peer: message.peer,
+      peer_lid: null,
       text: message.text,
       status: message.status,
       error: message.error,
@@ -112,13 +113,15 @@ export class MessagesRepository {
    * changed. With `onlyIfRankHigher` (the default) the change applies only when it
    * moves the status forward (see `MESSAGE_STATUS_RANK`), so late or repeated receipts
    * can't undo a newer one. The check is part of the UPDATE, so racing updates can't
-   * both win.
+   * both win. Only messages we sent have a status to follow: an incoming message with
+   * the same id (another linked number of this Wasla wrote it) is left alone.
    */
   async updateStatus(id: string, change: MessageStatusChange, onlyIfRankHigher = true): Promise<Message | null> {
     let query = this.db
       .updateTable('messages')
       .set({ status: change.status, error: change.error, error_code: change.errorCode, updated_at: change.updatedAt })
-      .where('id', '=', id);
+      .where('id', '=', id)
+      .where('direction', '=', 'out');
     if (onlyIfRankHigher) {
       const below = statusesBelow(change.status);
       if (below.length === 0) return null;

@@ -1,9 +1,7 @@
 import type { Logger } from 'pino';
 import type { Message, MessageStatus, MessageStatusEvent } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import { DuplicateError } from '../../storage/errors.js';
-import type { InboundMessage, ReceiptUpdate } from '../../whatsapp/provider.js';
-import { isOptOutReply } from '../suppressions/opt-out.js';
+import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
@@ -75,41 +73,6 @@ export class MessageService {
   async recoverInterrupted(): Promise<void> {
     const count = await this.options.repository.markInterrupted(this.now(), 'Wasla stopped while this message was being sent; it was not resent.');
     if (count > 0) this.options.logger.warn({ count }, 'messages interrupted by a stop are marked unknown');
-  }
-
-  /**
-   * Stores texts people sent to the linked number and publishes them. An opt-out reply
-   * puts its sender on the suppression list. WhatsApp may deliver a message again
-   * after a reconnect; a repeat is ignored.
-   */
-  async recordInbound(sessionId: string, inbound: InboundMessage[]): Promise<void> {
-    for (const received of inbound) {
-      // WhatsApp stamps messages to the second; the time we received it keeps the log in order.
-      const at = this.now();
-      let message: Message;
-      try {
-        message = await this.options.repository.insert({
-          id: received.id,
-          sessionId,
-          direction: 'in',
-          peer: received.from,
-          text: received.text,
-          status: 'delivered',
-          error: null,
-          errorCode: null,
-          createdAt: at,
-          updatedAt: at,
-        });
-      } catch (error) {
-        if (error instanceof DuplicateError) continue;
-        throw error;
-      }
-      this.options.bus.emit('message_received', message);
-      if (isOptOutReply(received.text)) {
-        const added = await this.options.suppressions.add({ phone: received.from, source: 'reply', messageId: received.id, createdAt: this.now() });
-        if (added) this.options.logger.info({ sessionId, messageId: received.id }, 'a number opted out');
-      }
-    }
   }
 
   /** Applies WhatsApp receipts; a status only ever moves forward. */

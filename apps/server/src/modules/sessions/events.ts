@@ -7,6 +7,8 @@ export interface ServerEvents {
   session_transition: [SessionTransition];
   message_status: [MessageStatusEvent];
   message_received: [Message];
+  /** WhatsApp told which number a LID is: that many stored messages moved from the LID to it. */
+  sender_identified: [{ sessionId: string; lid: string; phone: string; messages: number; optedOut: boolean }];
   campaign_progress: [CampaignProgress];
 }
 

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { SessionState, SessionTransition } from '@wasla/protocol';
 import { DEFAULT_SESSION_ID } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import type { ConnectionListener, InboundMessage, ReceiptUpdate, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
+import type { ConnectionListener, InboundMessage, LidMapping, ReceiptUpdate, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
 import type { BackoffPolicy } from './backoff.js';
 import type { EventBus } from './events.js';
 import { initialState, transition } from './machine.js';
@@ -19,6 +19,7 @@ export interface SessionServiceOptions {
   epoch: number;
   onReceipts(sessionId: string, updates: ReceiptUpdate[]): void;
   onInbound?(sessionId: string, messages: InboundMessage[]): void;
+  onLidMappings?(sessionId: string, mappings: LidMapping[]): void;
   now?: () => Date;
   random?: () => number;
 }
@@ -184,6 +185,7 @@ class SessionRuntime {
       closed: (reason) => send({ type: 'closed', statusCode: reason.statusCode, message: reason.message }),
       receipts: (updates) => this.options.onReceipts(this.id, updates),
       inbound: (messages) => this.options.onInbound?.(this.id, messages),
+      lidMappings: (mappings) => this.options.onLidMappings?.(this.id, mappings),
     };
   }
 

@@ -1,6 +1,7 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial.js';
 import { campaigns } from './0002_campaigns.js';
+import { inbound } from './0003_inbound.js';
 import { retries } from './0004_retries.js';
 
 /**
@@ -11,5 +12,6 @@ import { retries } from './0004_retries.js';
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0001_initial': initial,
   '0002_campaigns': campaigns,
+  '0003_inbound': inbound,
   '0004_retries': retries,
 });
