@@ -134,7 +134,7 @@ export class OutboxStore {
   async markUnknown(messageId: string, error: string, at: IsoTimestamp): Promise<void> {
     await this.db.transaction().execute(async (trx) => {
       await trx.updateTable('campaign_recipients').set({ status: 'unknown', reason: 'interrupted', error, updated_at: at }).where('message_id', '=', messageId).where('status', '=', 'sending').execute();
-      await trx.updateTable('messages').set({ status: 'unknown', error, error_code: 'interrupted', updated_at: at }).where('id', '=', messageId).where('status', '=', 'pending').execute();
+      await trx.updateTable('messages').set({ status: 'unknown', error, error_code: 'interrupted', updated_at: at }).where('id', '=', messageId).where('direction', '=', 'out').where('status', '=', 'pending').execute();
     });
   }
 
@@ -146,7 +146,8 @@ export class OutboxStore {
   async recoverInterrupted(error: string, at: IsoTimestamp): Promise<string[]> {
     const rows = await this.db
       .selectFrom('campaign_recipients')
-      .leftJoin('messages', 'messages.id', 'campaign_recipients.message_id')
+      // Ids are unique per session; an incoming message elsewhere may share one, so only ours.
+      .leftJoin('messages', (join) => join.onRef('messages.id', '=', 'campaign_recipients.message_id').on('messages.direction', '=', 'out'))
       .select(['campaign_recipients.campaign_id as campaignId', 'campaign_recipients.message_id as messageId', 'messages.status as messageStatus', 'messages.error_code as errorCode', 'messages.error as messageError'])
       .where('campaign_recipients.status', '=', 'sending')
       .execute();
