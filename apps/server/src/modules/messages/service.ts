@@ -104,11 +104,12 @@ export class MessageService {
         if (error instanceof DuplicateError) continue;
         throw error;
       }
-      this.options.bus.emit('message_received', message);
+      // Published once its opt-out is stored: whoever sees the reply sees its sender suppressed.
       if (isOptOutReply(received.text)) {
         const added = await this.options.suppressions.add({ phone: received.from, source: 'reply', messageId: received.id, createdAt: this.now() });
         if (added) this.options.logger.info({ sessionId, messageId: received.id }, 'a number opted out');
       }
+      this.options.bus.emit('message_received', message);
     }
   }
 
