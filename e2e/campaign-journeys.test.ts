@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../apps/server/test/suite.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -60,7 +60,10 @@ describe('campaigns in Chromium', { skip }, () => {
 
   test('a campaign from a CSV upload: problems by line, live progress to completion, a report that matches the API', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser);
+    const context = await newContext(browser).catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
     try {
       const cookie = await stack.login();
       const socket = await stack.socket(cookie);
@@ -163,14 +166,16 @@ describe('campaigns in Chromium', { skip }, () => {
       await reply.locator('[data-message-direction="in"]').waitFor();
       assert.equal(await reply.locator('[data-message-status]').count(), 0, 'no delivery ticks on a received message');
     } finally {
-      await context.close();
-      await stack.close();
+      await context.close().finally(() => stack.close());
     }
   });
 
   test('Arabic: the campaigns page is right to left', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar');
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -188,8 +193,7 @@ describe('campaigns in Chromium', { skip }, () => {
       assert.equal(await page.locator('.campaigns-intro').evaluate((element) => getComputedStyle(element).direction), 'rtl');
       assert.match(await page.locator('.campaigns-intro').innerText(), /واحدًا تلو الآخر/);
     } finally {
-      await context.close();
-      await stack.close();
+      await context.close().finally(() => stack.close());
     }
   });
 });

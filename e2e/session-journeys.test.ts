@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from '../apps/server/test/suite.js';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
@@ -69,8 +69,11 @@ describe('the dashboard in Chromium', { skip }, () => {
       await waitForStatus(dashboard, 'stopped');
     });
     after(async () => {
-      await context?.close();
-      await stack?.close();
+      try {
+        await context?.close();
+      } finally {
+        await stack?.close();
+      }
     });
 
     test('link the phone by scanning the QR the page shows; Dashboard and Messages in two tabs show ready and the number', async () => {
@@ -166,7 +169,10 @@ describe('the dashboard in Chromium', { skip }, () => {
 
   test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser);
+    const context = await newContext(browser).catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
     try {
       const page = await context.newPage();
       await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -195,14 +201,16 @@ describe('the dashboard in Chromium', { skip }, () => {
       const works = await fetch(`${stack.baseUrl}/api/session/state`, { headers: { 'x-api-key': key } });
       assert.equal(works.status, 200, 'the key shown once is a working key');
     } finally {
-      await context.close();
-      await stack.close();
+      await context.close().finally(() => stack.close());
     }
   });
 
   test('Arabic: the layout is right to left', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar');
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -215,8 +223,7 @@ describe('the dashboard in Chromium', { skip }, () => {
       await page.reload();
       await page.waitForFunction(() => document.documentElement.dir === 'rtl');
     } finally {
-      await context.close();
-      await stack.close();
+      await context.close().finally(() => stack.close());
     }
   });
 });

@@ -217,7 +217,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await campaigns.boot();
   await messages.recoverInterrupted();
 
-  let closed = false;
+  let closing: Promise<void> | null = null;
   return {
     http,
     sessions,
@@ -234,14 +234,16 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       if (config.whatsapp.autostart) await sessions.boot(true);
       return address;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await ws.close();
-      await campaigns.close();
-      await sessions.shutdown();
-      await http.close();
-      await storage.close();
+    close() {
+      closing ??= closeInOrder([() => ws.close(), () => campaigns.close(), () => sessions.shutdown(), () => http.close(), () => storage.close()]);
+      return closing;
     },
   };
+}
+
+/** Runs every step even when one fails, so a failed step leaves no socket, timer or pool open; then throws the first failure. */
+async function closeInOrder(steps: (() => Promise<unknown>)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) await step().catch((error: unknown) => failures.push(error));
+  if (failures.length) throw failures[0];
 }

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import { testDatabases } from './harness.js';
 import { linkByQr, withSession } from './flows.js';

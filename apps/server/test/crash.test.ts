@@ -6,15 +6,16 @@ import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { after, describe, test } from 'node:test';
+import { test } from './suite.js';
 import assert from 'node:assert/strict';
 import { startEmulator } from '@wasla/wa-emulator';
 import type { WsQrCode } from '@wasla/protocol';
-import { ADMIN, PHONE } from './harness.js';
+import { ADMIN, PHONE, describeOnEachDatabase, processDatabase, testDatabases } from './harness.js';
 import { decodeQrDataUrl } from './qr.js';
 import { TestSocket } from './ws-client.js';
 import { FAST_LIMITS, testNumber } from './campaign-flows.js';
 
+const databases = await testDatabases();
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const EVENTS = ['session_update', 'qr_code', 'campaign_progress'];
 
@@ -68,6 +69,7 @@ class ServerProcess {
 
   kill(): Promise<void> {
     return new Promise((resolve) => {
+      if (this.child.exitCode !== null || this.child.signalCode !== null) return resolve();
       this.child.removeAllListeners('exit');
       this.child.once('exit', () => resolve());
       this.child.kill('SIGKILL');
@@ -75,25 +77,27 @@ class ServerProcess {
   }
 }
 
-describe('a crash in the middle of a campaign', () => {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wasla-crash-'));
-  after(() => rmSync(dataDir, { recursive: true, force: true }));
-
+describeOnEachDatabase(databases, 'a crash in the middle of a campaign', (database) => {
   test('kill -9 then a restart: every recipient got at most one message, the campaign finishes, counts add up', async () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'wasla-crash-'));
     const emulator = await startEmulator({ phone: PHONE, qrRefs: 3, deliveredDelayMs: 20, readDelayMs: 20 });
-    const env = {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'info',
-      WA_SERVER_URL: emulator.url,
-      WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
-      WASLA_ADMIN_EMAIL: ADMIN.email,
-      WASLA_ADMIN_PASSWORD: ADMIN.password,
-      NODE_ENV: 'test',
-    };
-    let server = await ServerProcess.start(env);
+    let own: Awaited<ReturnType<typeof processDatabase>> | undefined;
+    let server: ServerProcess | undefined;
     try {
+      own = await processDatabase(database);
+      const env = {
+        ...own.env,
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'info',
+        WA_SERVER_URL: emulator.url,
+        WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
+        WASLA_ADMIN_EMAIL: ADMIN.email,
+        WASLA_ADMIN_PASSWORD: ADMIN.password,
+        NODE_ENV: 'test',
+      };
+      server = await ServerProcess.start(env);
       let cookie = await server.login();
       let socket = await server.socket(cookie);
       await server.api(cookie, 'POST', '/api/session/start');
@@ -142,8 +146,10 @@ describe('a crash in the middle of a campaign', () => {
       const items = (await server.api(cookie, 'GET', `/api/campaigns/${id}/recipients?limit=100`)).json.items as { phone: string; messageId: string | null; status: string }[];
       for (const recipient of items.filter((r) => r.status !== 'unknown')) assert.equal(perPhone.get(recipient.phone), 1, recipient.phone);
     } finally {
-      await server.kill().catch(() => undefined);
+      await server?.kill();
       await emulator.close();
+      await own?.drop();
+      rmSync(dataDir, { recursive: true, force: true });
     }
   });
 });

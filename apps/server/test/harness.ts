@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import pg from 'pg';
 import { pino } from 'pino';
 import { startEmulator } from '@wasla/wa-emulator';
 import type { Emulator } from '@wasla/wa-emulator';
@@ -11,6 +12,7 @@ import { buildApp } from '../src/app.js';
 import type { WaslaApp } from '../src/app.js';
 import { openStorage } from '../src/storage/db.js';
 import { TestSocket } from './ws-client.js';
+import { describe } from './suite.js';
 
 export const ADMIN = { email: 'admin@wasla.test', password: 'correct horse battery' } as const;
 export const PHONE = '+966501234567';
@@ -25,8 +27,7 @@ export interface TestDatabase {
 const PG_URL = process.env.WASLA_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 export async function testDatabases(): Promise<TestDatabase[]> {
-  const pg = await import('pg');
-  const client = new pg.default.Client({ connectionString: PG_URL, connectionTimeoutMillis: 2000 });
+  const client = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 10_000 });
   let skip: string | false = false;
   try {
     await client.connect();
@@ -43,6 +44,31 @@ export async function testDatabases(): Promise<TestDatabase[]> {
   ];
 }
 
+/**
+ * Declares the suite once per database ("security on sqlite", "security on postgres");
+ * a database that isn't here skips its copy, each test reported skipped with the reason.
+ */
+export function describeOnEachDatabase(databases: TestDatabase[], name: string, body: (database: TestDatabase) => void): void {
+  for (const database of databases) describe(`${name} on ${database.name}`, { skip: database.skip }, () => body(database));
+}
+
+/**
+ * A database of its own for a server started as a separate process: on PostgreSQL a fresh
+ * schema, named in the URL's search_path (the server's config has no schema setting).
+ */
+export async function processDatabase(database: TestDatabase): Promise<{ env: Record<string, string>; drop(): Promise<void> }> {
+  if (!database.url) return { env: {}, drop: () => Promise.resolve() };
+  const url = database.url;
+  const schema = `wasla_test_${randomBytes(5).toString('hex')}`;
+  await withPgClient(url, (client) => client.query(`create schema ${schema}`));
+  return { env: { DATABASE_URL: inSchema(url, schema) }, drop: () => dropSchema(url, schema) };
+}
+
+/** The URL with `schema` as its search_path, for a process that takes only a URL. */
+function inSchema(url: string, schema: string): string {
+  return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
+}
+
 export interface StackOptions {
   database: TestDatabase;
   env?: Record<string, string>;
@@ -55,6 +81,9 @@ export interface StackOptions {
 
 /** The real server on port 0 with a real database, wired to an emulator. */
 export class Stack {
+  private readonly sockets = new Set<TestSocket>();
+  private closing: Promise<void> | null = null;
+
   private constructor(
     readonly app: WaslaApp,
     readonly baseUrl: string,
@@ -66,29 +95,48 @@ export class Stack {
   ) {}
 
   static async start(options: StackOptions): Promise<Stack> {
-    const emulator = options.emulator ?? (await startEmulator({ phone: PHONE, qrRefs: 3, deliveredDelayMs: 20, readDelayMs: 20 }));
+    // What this start opened, closed again (newest first) if a later step fails.
+    const opened: (() => unknown)[] = [];
     const dataDir = options.reuse?.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'wasla-test-'));
     const pgSchema = options.reuse?.pgSchema ?? `wasla_test_${randomBytes(5).toString('hex')}`;
-    const config = loadConfig({
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'silent',
-      WA_SERVER_URL: emulator.url,
-      WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
-      WA_RETRY_BASE_MS: '200',
-      WA_RETRY_CAP_MS: '2000',
-      WA_MAX_RETRIES: '8',
-      WASLA_ADMIN_EMAIL: ADMIN.email,
-      WASLA_ADMIN_PASSWORD: ADMIN.password,
-      NODE_ENV: 'test',
-      ...options.env,
-    });
-    const logger = options.log ? pino({ level: options.log.level }, options.log.stream) : pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
-    const storage = await openStorage({ databaseUrl: options.database.url, dataDir, pgSchema, logger });
-    const app = await buildApp(config, { logger, storage, wsHeartbeatMs: 1000 });
-    const address = await app.listen();
-    return new Stack(app, address, emulator, dataDir, pgSchema, options.reuse?.ownsEmulator ?? !options.emulator, options);
+    if (!options.reuse) {
+      opened.push(() => rmSync(dataDir, { recursive: true, force: true }));
+      if (options.database.url) opened.push(() => dropSchema(options.database.url!, pgSchema));
+    }
+    try {
+      const emulator = options.emulator ?? (await startEmulator({ phone: PHONE, qrRefs: 3, deliveredDelayMs: 20, readDelayMs: 20 }));
+      if (!options.emulator) opened.push(() => emulator.close());
+      const config = loadConfig({
+        PORT: '0',
+        HOST: '127.0.0.1',
+        DATA_DIR: dataDir,
+        LOG_LEVEL: 'silent',
+        WA_SERVER_URL: emulator.url,
+        WA_SERVER_CERT_KEY: Buffer.from(emulator.rootPublicKey).toString('base64'),
+        WA_RETRY_BASE_MS: '200',
+        WA_RETRY_CAP_MS: '2000',
+        WA_MAX_RETRIES: '8',
+        WASLA_ADMIN_EMAIL: ADMIN.email,
+        WASLA_ADMIN_PASSWORD: ADMIN.password,
+        NODE_ENV: 'test',
+        ...options.env,
+      });
+      const logger = options.log ? pino({ level: options.log.level }, options.log.stream) : pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
+      const storage = await openStorage({ databaseUrl: options.database.url, dataDir, pgSchema, logger });
+      opened.push(() => storage.close());
+      const app = await buildApp(config, { logger, storage, wsHeartbeatMs: 1000 });
+      opened.push(() => app.close());
+      const address = await app.listen();
+      return new Stack(app, address, emulator, dataDir, pgSchema, options.reuse?.ownsEmulator ?? !options.emulator, options);
+    } catch (error) {
+      await closeAll(opened.reverse()).catch(() => undefined);
+      throw error;
+    }
+  }
+
+  /** The environment that points another process (the CLI, a server) at this stack's database. */
+  get databaseEnv(): Record<string, string> {
+    return { DATA_DIR: this.dataDir, ...(this.options.database.url ? { DATABASE_URL: inSchema(this.options.database.url, this.pgSchema) } : {}) };
   }
 
   get wsUrl(): string {
@@ -134,6 +182,7 @@ export class Stack {
 
   async socket(cookie: string, events: string[] = ['session_update', 'qr_code', 'message_status']): Promise<TestSocket> {
     const socket = await TestSocket.open(this.wsUrl, { cookie, origin: this.baseUrl });
+    this.sockets.add(socket);
     socket.send({ type: 'subscribe', events });
     await socket.waitFor((m) => m.type === 'session_update');
     return socket;
@@ -149,17 +198,49 @@ export class Stack {
     return text ? JSON.parse(text) : null;
   }
 
-  /** Closes the server (and the emulator it started); drops the test database. */
-  async close(): Promise<void> {
-    await this.app.close();
-    if (this.ownsEmulator) await this.emulator.close();
-    if (this.options.database.url) {
-      const pg = await import('pg');
-      const client = new pg.default.Client({ connectionString: this.options.database.url });
-      await client.connect();
-      await client.query(`drop schema if exists ${this.pgSchema} cascade`);
-      await client.end();
+  /**
+   * Closes the sockets it opened, the server and the emulator it started; drops the test
+   * database. Every step runs even when one fails (a failed test must leave nothing
+   * open that would keep the process alive); the first failure is thrown at the end.
+   */
+  close(): Promise<void> {
+    this.closing ??= closeAll([
+      // The server first, so its sockets see it go away (1001) rather than us hang up.
+      () => this.app.close(),
+      () => {
+        for (const socket of this.sockets) socket.close();
+      },
+      () => (this.ownsEmulator ? this.emulator.close() : undefined),
+      () => (this.options.database.url ? dropSchema(this.options.database.url, this.pgSchema) : undefined),
+      () => rmSync(this.dataDir, { recursive: true, force: true }),
+    ]);
+    return this.closing;
+  }
+}
+
+/** Runs every step in order, even after one fails; then throws the first failure. */
+async function closeAll(steps: (() => unknown)[]): Promise<void> {
+  const failures: unknown[] = [];
+  for (const step of steps) {
+    try {
+      await step();
+    } catch (error) {
+      failures.push(error);
     }
-    rmSync(this.dataDir, { recursive: true, force: true });
+  }
+  if (failures.length) throw failures[0];
+}
+
+function dropSchema(url: string, schema: string): Promise<void> {
+  return withPgClient(url, (client) => client.query(`drop schema if exists ${schema} cascade`));
+}
+
+async function withPgClient(url: string, use: (client: pg.Client) => Promise<unknown>): Promise<void> {
+  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 10_000 });
+  await client.connect();
+  try {
+    await use(client);
+  } finally {
+    await client.end();
   }
 }

@@ -1,22 +1,22 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from './suite.js';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { WS_CLOSE } from '@wasla/protocol';
-import { Stack, testDatabases } from './harness.js';
+import { Stack, describeOnEachDatabase, testDatabases } from './harness.js';
 import { TestSocket } from './ws-client.js';
 
-const [sqlite] = await testDatabases();
+const databases = await testDatabases();
 const root = fileURLToPath(new URL('../../..', import.meta.url));
 
-describe('operations', () => {
+describeOnEachDatabase(databases, 'operations', (database) => {
   let stack: Stack;
   let cookie: string;
   before(async () => {
-    stack = await Stack.start({ database: sqlite! });
+    stack = await Stack.start({ database });
     cookie = await stack.login();
   });
-  after(() => stack.close());
+  after(() => stack?.close());
 
   test('/healthz and /readyz answer without authentication; /metrics to an API key sent as a bearer token (Prometheus)', async () => {
     assert.deepEqual(await (await fetch(`${stack.baseUrl}/healthz`)).json(), { status: 'ok' });
@@ -73,9 +73,9 @@ describe('operations', () => {
   });
 });
 
-describe('graceful shutdown', () => {
+describeOnEachDatabase(databases, 'graceful shutdown', (database) => {
   test('open WebSockets are closed with 1001 and the server stops answering', async () => {
-    const stack = await Stack.start({ database: sqlite! });
+    const stack = await Stack.start({ database });
     const cookie = await stack.login();
     const socket = await stack.socket(cookie);
     const closed = socket.waitForClose();
@@ -85,12 +85,12 @@ describe('graceful shutdown', () => {
   });
 });
 
-describe('npm run user:create', () => {
+describeOnEachDatabase(databases, 'npm run user:create', (database) => {
   test('creates a user from the command line (password on stdin) and refuses bad input', async () => {
-    const stack = await Stack.start({ database: sqlite! });
+    const stack = await Stack.start({ database });
     try {
       await stack.app.close();
-      const env = { ...process.env, DATA_DIR: stack.dataDir, LOG_LEVEL: 'silent' };
+      const env = { ...process.env, ...stack.databaseEnv, LOG_LEVEL: 'silent' };
       const cli = ['--conditions=source', '--import', 'tsx', 'apps/server/src/cli/user-create.ts'];
       const ok = spawnSync(process.execPath, [...cli, '--email', 'ops@wasla.test', '--role', 'operator', '--name', 'Ops'], { cwd: root, env, input: 'a long enough password\n', encoding: 'utf8' });
       assert.equal(ok.status, 0, ok.stderr);

@@ -1,17 +1,17 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from './suite.js';
 import assert from 'node:assert/strict';
 import { WS_CLOSE } from '@wasla/protocol';
-import { ADMIN, Stack, testDatabases } from './harness.js';
+import { ADMIN, Stack, describeOnEachDatabase, testDatabases } from './harness.js';
 import { TestSocket } from './ws-client.js';
 
-const [sqlite] = await testDatabases();
+const databases = await testDatabases();
 
-describe('security', () => {
+describeOnEachDatabase(databases, 'security', (database) => {
   let stack: Stack;
   before(async () => {
-    stack = await Stack.start({ database: sqlite! });
+    stack = await Stack.start({ database });
   });
-  after(() => stack.close());
+  after(() => stack?.close());
 
   test('every /api route refuses the unauthenticated (walks the whole route table)', async () => {
     const routes = stack.app.routes.filter((route) => route.url.startsWith('/api') && route.method !== 'HEAD');

@@ -9,7 +9,7 @@ export class TestSocket {
   readonly received: WsServerMessage[] = [];
   closeCode: number | null = null;
   closeReason = '';
-  private waiters: { predicate: (message: WsServerMessage) => boolean; resolve: (message: WsServerMessage) => void }[] = [];
+  private waiters: { predicate: (message: WsServerMessage) => boolean; resolve: (message: WsServerMessage) => void; reject: (error: Error) => void }[] = [];
   private closeWaiters: ((code: number) => void)[] = [];
 
   private constructor(readonly socket: WebSocket) {
@@ -26,6 +26,9 @@ export class TestSocket {
       this.closeCode = code;
       this.closeReason = reason.toString();
       for (const resolve of this.closeWaiters) resolve(code);
+      // Nothing more will arrive: whoever still waits fails now, not at its timeout.
+      for (const waiter of this.waiters) waiter.reject(new Error(`the WebSocket closed (${code}) while a test waited for a message; last: ${this.describeLast()}`));
+      this.waiters = [];
     });
     socket.on('error', () => undefined);
   }
@@ -43,20 +46,33 @@ export class TestSocket {
     this.socket.send(typeof message === 'string' ? message : JSON.stringify(message));
   }
 
-  /** Resolves with the first message (already received or coming) that matches. */
+  /** Resolves with the first message (already received or coming) that matches; rejects if the socket closes first. */
   waitFor<T extends WsServerMessage>(predicate: (message: WsServerMessage) => boolean, timeoutMs = 15_000, from = 0): Promise<T> {
     const seen = this.received.slice(from).find(predicate);
     if (seen) return Promise.resolve(seen as T);
+    if (this.closeCode !== null) return Promise.reject(new Error(`the WebSocket is closed (${this.closeCode}); last: ${this.describeLast()}`));
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`timed out waiting for a WebSocket message; last: ${JSON.stringify(this.received.at(-1))?.slice(0, 300)}`)), timeoutMs);
-      this.waiters.push({
+      const waiter = {
         predicate,
-        resolve: (message) => {
+        resolve: (message: WsServerMessage) => {
           clearTimeout(timer);
           resolve(message as T);
         },
-      });
+        reject: (error: Error) => {
+          clearTimeout(timer);
+          reject(error);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((other) => other !== waiter);
+        reject(new Error(`timed out waiting for a WebSocket message; last: ${this.describeLast()}`));
+      }, timeoutMs);
+      this.waiters.push(waiter);
     });
+  }
+
+  private describeLast(): string {
+    return JSON.stringify(this.received.at(-1))?.slice(0, 300) ?? 'none';
   }
 
   /** Waits for a `session_update` with the given status, after message index `from`. */

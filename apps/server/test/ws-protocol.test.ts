@@ -1,21 +1,21 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, test } from './suite.js';
 import assert from 'node:assert/strict';
 import type { Socket } from 'node:net';
 import { compareStamps, sessionStateEtag } from '@wasla/protocol';
 import type { SessionState } from '@wasla/protocol';
-import { Stack, testDatabases } from './harness.js';
+import { Stack, describeOnEachDatabase, testDatabases } from './harness.js';
 import { TestSocket } from './ws-client.js';
 
-const [sqlite] = await testDatabases();
+const databases = await testDatabases();
 
-describe('WebSocket protocol', () => {
+describeOnEachDatabase(databases, 'WebSocket protocol', (database) => {
   let stack: Stack;
   let cookie: string;
   before(async () => {
-    stack = await Stack.start({ database: sqlite!, env: { WA_QR_TIMEOUT_MS: '300' } });
+    stack = await Stack.start({ database, env: { WA_QR_TIMEOUT_MS: '300' } });
     cookie = await stack.login();
   });
-  after(() => stack.close());
+  after(() => stack?.close());
 
   test("the seed's subscribe message is answered at once with the full state", async () => {
     const socket = await TestSocket.open(stack.wsUrl, { cookie, origin: stack.baseUrl });
@@ -134,14 +134,14 @@ describe('WebSocket protocol', () => {
   });
 });
 
-describe('REST bad input', () => {
+describeOnEachDatabase(databases, 'REST bad input', (database) => {
   let stack: Stack;
   let cookie: string;
   before(async () => {
-    stack = await Stack.start({ database: sqlite! });
+    stack = await Stack.start({ database });
     cookie = await stack.login();
   });
-  after(() => stack.close());
+  after(() => stack?.close());
 
   test('malformed, oversized and wrongly typed bodies get clear 4xx errors and change nothing', async () => {
     const before = stack.app.sessions.state('default');

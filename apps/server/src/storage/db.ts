@@ -1,11 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, SqliteDialect, sql } from 'kysely';
 import type { SqliteDatabase } from 'kysely';
 import pg from 'pg';
 import type { StorageLogger } from './logger.js';
 import { migrateToLatest } from './migrate.js';
+import { OwnSchemaPostgresDialect } from './pg-introspector.js';
 import type { Database } from './schema.js';
 
 export type { StorageLogger } from './logger.js';
@@ -116,7 +117,7 @@ function openPostgres(connectionString: string, schema: string | undefined, logg
   });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (error) => logger?.warn({ err: error }, 'an idle PostgreSQL connection failed'));
-  return createStorage(new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), 'postgres');
+  return createStorage(new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) }), 'postgres');
 }
 
 /**

@@ -242,12 +242,16 @@ class BaileysConnection implements WhatsAppConnection {
   }
 
   async sendText(toDigits: string, text: string, messageId: string): Promise<void> {
-    const socket = await this.live();
+    // The session hears of a close only once the credentials are saved, so it may still be
+    // ready while this connection has ended: a send cut off by the close, not refused.
+    const socket = await this.live().catch(() => {
+      throw new ConnectionClosedDuringSend();
+    });
     try {
       await socket.sendMessage(`${toDigits}@s.whatsapp.net`, { text }, { messageId });
     } catch (error) {
       // Baileys' "Connection Closed" (428) comes before the close event reaches the session.
-      if (closeReason(error).statusCode === DisconnectReason.connectionClosed) throw new ConnectionClosedDuringSend();
+      if (this.ended || closeReason(error).statusCode === DisconnectReason.connectionClosed) throw new ConnectionClosedDuringSend();
       throw error;
     }
   }

@@ -303,9 +303,16 @@ export class SessionOutbox {
     finally {
       this.interruptSend = null;
     }
-    await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
-    // A restriction in this ack is handled by `receipts` before the next step begins.
-    await acked;
+    // Sent means WhatsApp acknowledged it, as after a crash: a message Baileys wrote as the
+    // connection closed (a logout) may never have arrived. A restriction in this ack is
+    // handled by `receipts` before the next step begins.
+    const ack = await acked;
+    if (ack === null) {
+      await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());
+      host.progress(campaign.id);
+    } else if (ack.status !== 'failed') {
+      await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
+    }
   }
 
   private awaitAck(messageId: string): Promise<ReceiptUpdate | null> {
