@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { WS_CLOSE } from '@wasla/protocol';

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import type { Message } from '@wasla/protocol';
 import type { ServerEvents } from '../src/modules/sessions/events.js';

@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import { parse } from 'csv-parse/sync';
 import { testDatabases } from './harness.js';

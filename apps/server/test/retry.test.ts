@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import type { RetryRequest } from '@wasla/wa-emulator';
 import { Stack, testDatabases } from './harness.js';

@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import { ADMIN, Stack, testDatabases } from './harness.js';

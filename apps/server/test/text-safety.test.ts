@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import { Stack, testDatabases } from './harness.js';
 import { linkByQr } from './flows.js';
@@ -347,8 +347,8 @@ function pick(details: Record<string, unknown> | undefined, keys: string[]): Rec
   return Object.fromEntries(keys.map((key) => [key, details?.[key]]));
 }
 
-describe('text safety across databases', () => {
-  test('SQLite and PostgreSQL answered every route and text alike', { skip: databases.some((d) => d.skip) && 'PostgreSQL is not reachable' }, () => {
+describe('text safety across databases', { skip: databases.find((d) => d.skip)?.skip ?? false }, () => {
+  test('SQLite and PostgreSQL answered every route and text alike', () => {
     const [sqlite, postgres] = [answers.get('sqlite'), answers.get('postgres')];
     assert.ok(sqlite && postgres && sqlite.size === routes.length * cases.length, `${sqlite?.size} answers on SQLite`);
     assert.deepEqual(Object.fromEntries(postgres), Object.fromEntries(sqlite));
