@@ -1,6 +1,9 @@
 import { after, before, describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import http from 'node:http';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { ADMIN, Stack, testDatabases } from './harness.js';
 import { concretePath, spellingsOf } from './route-spellings.js';
 import { TestSocket } from './ws-client.js';
@@ -46,6 +49,7 @@ function carriesNoData(answer: Answer): boolean {
 }
 
 const databases = await testDatabases();
+const WEB_DIR = fileURLToPath(new URL('../../web/out', import.meta.url));
 
 for (const database of databases) {
   describe(`every route, every spelling, every refused caller, on ${database.name}`, { skip: database.skip }, () => {
@@ -175,6 +179,19 @@ for (const database of databases) {
         });
       }
       assert.deepEqual(opened, []);
+    });
+
+    test('a page that does not exist is the dashboard’s own 404 page with its CSP; an unknown API path is a JSON 404; neither needs a login', async (t) => {
+      if (!existsSync(path.join(WEB_DIR, '404.html'))) return t.skip('the dashboard is not built (npm run build)');
+      const page = await fetch(`${stack.baseUrl}/no-such-page/`, { headers: { accept: 'text/html' } });
+      assert.equal(page.status, 404);
+      assert.match(page.headers.get('content-type') ?? '', /^text\/html/);
+      assert.match(page.headers.get('content-security-policy') ?? '', /script-src 'self'( 'sha256-[^']+')+/);
+      assert.equal(page.headers.get('x-frame-options'), 'DENY');
+      assert.match(await page.text(), /<html/);
+      const api = await fetch(`${stack.baseUrl}/api/no-such-route`, { headers: { accept: 'text/html' } });
+      assert.equal(api.status, 404);
+      assert.equal(((await api.json()) as { error: { code: string } }).error.code, 'not_found');
     });
 
     test('a logged-in admin still gets everything through the exact paths (the guard is not simply closed)', async () => {
