@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { CampaignWaitCode } from '@wasla/protocol';
 import { ConnectionClosedDuringSend } from '../../whatsapp/provider.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
+import { receiptFailureReason } from '../messages/service.js';
 import type { MessageService } from '../messages/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
@@ -46,6 +47,8 @@ const DEFAULT_ACK_TIMEOUT_MS = 20_000;
 /** WhatsApp's ack error when it restricts an account from starting chats. */
 const RESTRICTED_ACK_CODES = new Set(['463']);
 const RESTRICTED_REASON = 'WhatsApp restricted this account from messaging (error 463), so sending stopped. Wait a day or more before resuming.';
+
+const restricts = (update: ReceiptUpdate): boolean => update.status === 'failed' && update.errorCode !== null && RESTRICTED_ACK_CODES.has(update.errorCode);
 // setTimeout's largest delay; longer waits are re-checked when it fires.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -123,12 +126,19 @@ export class SessionOutbox {
   /** Receipts of the session's messages: the awaited ack, and restrictions. */
   receipts(updates: ReceiptUpdate[]): void {
     for (const update of updates) {
-      if (update.status === 'failed' && update.errorCode && RESTRICTED_ACK_CODES.has(update.errorCode) && !this.restrictedSince) {
+      const awaited = this.ack?.messageId === update.messageId;
+      if (restricts(update) && !this.restrictedSince) {
         this.restrictedSince = this.now();
-        this.options.host.restricted(this.sessionId, RESTRICTED_REASON).catch((error: unknown) => this.logger.error({ err: error }, 'could not pause the campaigns'));
+        // The refused campaign message records its recipient's failure first (`sendStep`),
+        // then pauses: whoever sees the pause sees the refused recipient.
+        if (!awaited) this.pauseForRestriction();
       }
-      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
+      if (awaited) this.ack!.resolve(update);
     }
+  }
+
+  private pauseForRestriction(): void {
+    this.options.host.restricted(this.sessionId, RESTRICTED_REASON).catch((error: unknown) => this.logger.error({ err: error }, 'could not pause the campaigns'));
   }
 
   async stop(): Promise<void> {
@@ -310,7 +320,14 @@ export class SessionOutbox {
     if (ack === null) {
       await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());
       host.progress(campaign.id);
-    } else if (ack.status !== 'failed') {
+    } else if (ack.status === 'failed') {
+      const errorCode = ack.errorCode ?? 'error';
+      const error = receiptFailureReason(ack.errorCode);
+      await messages.setStatus(this.sessionId, messageId, 'failed', error, errorCode);
+      await store.applyMessageStatus(messageId, 'failed', errorCode, error, this.now().toISOString());
+      host.progress(campaign.id);
+      if (restricts(ack)) this.pauseForRestriction();
+    } else {
       await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
     }
   }

@@ -107,6 +107,7 @@ const WHATSAPP_ERRORS: Record<string, string> = {
   '479': 'WhatsApp refused the message for this recipient.',
 };
 
-function receiptFailureReason(code: string | null): string {
+/** What a person reads when WhatsApp refused a message with this code. */
+export function receiptFailureReason(code: string | null): string {
   return (code && WHATSAPP_ERRORS[code]) ?? `WhatsApp rejected the message${code ? ` (error ${code})` : ''}.`;
 }
