@@ -159,6 +159,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
+    // Only the proxies named in TRUST_PROXY may say who the client is (X-Forwarded-For):
+    // request.ip — and with it the login limit per address — is then the person, not the proxy.
+    trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Slow-header and slow-body clients are cut off (Node checks open connections each second).
     requestTimeout: config.http.requestTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },

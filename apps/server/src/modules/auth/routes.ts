@@ -48,6 +48,18 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     return { user };
   });
 
+  // Public so the login page can tell a first-time user how to create the first admin.
+  // It says whether any user exists, nothing more: no count, no names.
+  app.get('/api/auth/setup', {
+    config: { public: true, rateLimit: { max: 60, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Whether Wasla still needs its first admin (public; says nothing else)',
+      security: [],
+      response: { 200: z.object({ needsFirstAdmin: z.boolean() }), 429: apiErrorSchema },
+    },
+  }, async () => ({ needsFirstAdmin: !(await auth.hasUsers()) }));
+
   app.post('/api/auth/logout', {
     schema: { tags: ['auth'], summary: 'Log out (ends this login session)', response: { 204: z.undefined() } },
   }, async (request, reply) => {
