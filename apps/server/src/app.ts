@@ -4,7 +4,7 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
@@ -13,6 +13,7 @@ import { registerDocumentHeaders, registerSecurityHeaders } from './http/securit
 import { registerWebApp } from './http/web-app.js';
 import type { NotFoundPage } from './http/web-app.js';
 import { registerStorableTextGuard } from './http/storable-text.js';
+import { openApiOptions } from './http/openapi.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -176,16 +177,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   registerErrorHandling(http, { notFoundPage: () => notFoundPage });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
   await http.register(rateLimit, { global: false });
-  await http.register(swagger, {
-    openapi: {
-      info: { title: 'Wasla API', version: '1.0.0', description: 'WhatsApp sessions, messages and campaigns. Authenticate with the login cookie or an X-Api-Key header.' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' }, cookie: { type: 'apiKey', in: 'cookie', name: 'wasla_session' } } },
-      security: [{ apiKey: [] }, { cookie: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await http.register(swagger, openApiOptions);
   await http.register(async (docs) => {
     registerDocumentHeaders(docs);
+    // Logged out, a browser is sent to the login page and brought back here afterwards.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, loginReturnsTo: '/api/docs' };
+    });
     await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
   });
   registerAuthGuard(http, auth, config.publicOrigin);

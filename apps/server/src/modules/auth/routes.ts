@@ -18,6 +18,15 @@ export const userSchema = z.object({
   locale: localeSchema,
   createdAt: z.string(),
 });
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
 // Length and strength are checked by the password policy, which explains what is wrong.
 const passwordSchema = z.string().min(1).max(PASSWORD_MAX_LENGTH);
 
@@ -39,6 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     schema: {
       tags: ['auth'],
       summary: 'Log in; sets an httpOnly session cookie',
+      security: [],
       body: z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(200) }),
       response: { 200: z.object({ user: userSchema }), 401: apiErrorSchema, 429: apiErrorSchema },
     },
@@ -126,16 +136,6 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   }, async (request, reply) => {
     await auth.deleteUser(request.params.id, request.principal!.userId);
     return reply.status(204).send();
-  });
-
-  const apiKeySchema = z.object({
-    id: z.string(),
-    name: z.string(),
-    prefix: z.string(),
-    role: roleSchema,
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
   });
 
   app.get('/api/api-keys', {
