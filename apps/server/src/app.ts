@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
-import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
+import { docsPolicy, registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
 import type { NotFoundPage } from './http/web-app.js';
 import { registerStorableTextGuard } from './http/storable-text.js';
@@ -184,7 +184,16 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     docs.addHook('onRoute', (route) => {
       route.config = { ...route.config, loginReturnsTo: '/api/docs' };
     });
-    await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    await docs.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      // No request to swagger.io's validator: the page talks to this server only.
+      uiConfig: { validatorUrl: null },
+      // The dashboard's document policy, with swagger-ui's own script hashes. Its default
+      // policy blocks the inline styles swagger-ui sets itself (a console error per panel)
+      // and asks for upgrade-insecure-requests, which breaks a plain-HTTP install.
+      staticCSP: true,
+      transformStaticCSP: docsPolicy,
+    });
   });
   registerAuthGuard(http, auth, config.publicOrigin);
   registerStorableTextGuard(http);

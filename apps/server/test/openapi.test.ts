@@ -62,6 +62,21 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  test('/api/docs: a browser without a login is sent to the login page and back; a script gets 401; the page has our policy', async () => {
+    const page = await fetch(`${stack.baseUrl}/api/docs`, { redirect: 'manual', headers: { accept: 'text/html,application/xhtml+xml' } });
+    assert.equal(page.status, 303);
+    assert.equal(page.headers.get('location'), '/login/?next=%2Fapi%2Fdocs');
+    const script = await fetch(`${stack.baseUrl}/api/docs/json`, { redirect: 'manual' });
+    assert.equal(script.status, 401);
+    const html = await fetch(`${stack.baseUrl}/api/docs`, { headers: { cookie: await stack.login(), accept: 'text/html' } });
+    assert.equal(html.status, 200);
+    const policy = html.headers.get('content-security-policy') ?? '';
+    assert.match(policy, /style-src 'self' 'unsafe-inline'/);
+    assert.match(policy, /script-src 'self'[^;]*;/);
+    assert.doesNotMatch(/script-src ([^;]*)/.exec(policy)![1]!, /unsafe/);
+    assert.doesNotMatch(policy, /upgrade-insecure-requests|https:/);
+  });
+
   test("Redocly's recommended rules find no error (run offline, from node_modules)", async () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wasla-openapi-'));
     try {
