@@ -11,7 +11,29 @@ import { useI18n } from '@/i18n';
 import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { Me, User } from '@/auth/types';
 
-/** Email and password; on success the account's language applies and the dashboard opens. */
+/**
+ * Where to go after logging in: `?next=` when it is a path on this origin (the API docs
+ * send people here and expect them back), otherwise null — never another site.
+ */
+export function returnPath(search: string, origin: string): string | null {
+  const next = new URLSearchParams(search).get('next');
+  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
+  try {
+    const url = new URL(next, origin);
+    return url.origin === origin && !url.pathname.startsWith('/login') ? `${url.pathname}${url.search}${url.hash}` : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Leaves for `?next=` (a full page load: it may be outside the dashboard), or the dashboard. */
+function goOn(router: ReturnType<typeof useRouter>): void {
+  const next = returnPath(window.location.search, window.location.origin);
+  if (next) window.location.assign(next);
+  else router.replace('/');
+}
+
+/** Email and password; on success the account's language applies and the dashboard (or `?next=`) opens. */
 export function LoginForm() {
   const { t, setLocale } = useI18n();
   const { pending, error, setError, run } = useFormSubmit();
@@ -24,7 +46,7 @@ export function LoginForm() {
   useEffect(() => {
     const controller = new AbortController();
     apiFetch<Me>('/api/auth/me', { signal: controller.signal })
-      .then(() => router.replace('/'))
+      .then(() => goOn(router))
       .catch(() => undefined);
     return () => controller.abort();
   }, [router]);
@@ -41,7 +63,7 @@ export function LoginForm() {
       setLocale(user.locale);
       // The session library may have stopped after the login was lost; have it read the state again.
       refreshSession().catch(() => undefined);
-      router.replace('/');
+      goOn(router);
     }, { keepPending: true });
   };
 
