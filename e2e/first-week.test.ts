@@ -2,7 +2,7 @@ import { after, before, describe, test } from '../apps/server/test/suite.js';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
-import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -133,6 +133,31 @@ describe('the first week in Chromium', { skip }, () => {
       assert.equal(relogin.status, 200);
       assert.equal(((await relogin.json()) as { user: { role: string } }).user.role, 'admin');
     });
+  });
+
+  test('Arabic: a refusal the server words in English (a user that already exists) is said in Arabic', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await openSettings(page);
+      await page.getByRole('button', { name: 'إضافة مستخدم' }).click();
+      await page.fill('input[name="name"]', 'مدير ثانٍ');
+      await page.fill('input[name="email"]', ADMIN.email);
+      await page.fill('input[name="password"]', 'river stone lantern 77');
+      await page.getByRole('button', { name: 'إنشاء المستخدم' }).click();
+      const alert = page.locator('.p-dialog [role="alert"]');
+      await alert.waitFor();
+      const text = await alert.innerText();
+      assert.equal(text.trim(), 'هذا موجود بالفعل: اختر اسمًا أو بريدًا إلكترونيًا آخر.');
+      assert.doesNotMatch(text, /[A-Za-z]/, 'no English in the Arabic interface');
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
   });
 
   test('a fresh install: the login page says how to create the first admin, and stops saying it once one exists', async () => {

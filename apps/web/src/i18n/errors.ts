@@ -2,7 +2,7 @@ import { useCallback } from 'react';
 import { ApiError } from '@/lib/api';
 import { en } from './en';
 import type { MessageKey } from './en';
-import { useT } from './index';
+import { useI18n } from './index';
 import type { Translate } from './index';
 
 /** Server error codes whose words we translate; any other code shows the server's own message. */
@@ -59,15 +59,33 @@ function detailedText(t: Translate, error: ApiError): string | null {
   return null;
 }
 
+/**
+ * The words for any other code of the API, in the reader's language. The server's own
+ * sentence is English (and often more exact), so it is used in English only.
+ */
+function codeText(t: Translate, error: ApiError): string | null {
+  if (error.code === 'invalid_csv') {
+    const line = detail(error.details, 'line');
+    if (typeof line === 'number') return t('errors.code.invalid_csv_line', { line });
+  }
+  if (error.code === 'invalid_phone_number') return t('errors.code.invalid_phone_number', { example: '+966501234567' });
+  const key = `errors.code.${error.code}`;
+  return key in en ? t(key as MessageKey) : null;
+}
+
 /** Turns whatever a request threw into a sentence for the person using the dashboard. */
 export function useErrorText(): (error: unknown) => string {
-  const t = useT();
+  const { t, locale } = useI18n();
   return useCallback((error: unknown) => {
     if (error instanceof ApiError) {
       const detailed = detailedText(t, error);
       if (detailed) return detailed;
       const key = TRANSLATED[error.code];
       if (key) return t(key);
+      if (locale !== 'en' || !error.message) {
+        const words = codeText(t, error);
+        if (words) return words;
+      }
       // No Wasla error body: a proxy or gateway answered (the server is down or restarting).
       if (error.code.startsWith('http_') && error.status >= 502) return t('errors.network');
       if (error.code.startsWith('http_') && error.status >= 500) return t('errors.internal');
@@ -75,5 +93,5 @@ export function useErrorText(): (error: unknown) => string {
       return t(error.status >= 500 ? 'errors.internal' : 'errors.unexpected');
     }
     return t('errors.unexpected');
-  }, [t]);
+  }, [t, locale]);
 }
