@@ -2,6 +2,7 @@ import { after, before, describe, test } from '../apps/server/test/suite.js';
 import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
+import { decodeQrDataUrl } from '../apps/server/test/qr.js';
 import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
@@ -155,6 +156,53 @@ describe('the first week in Chromium', { skip }, () => {
       const text = await alert.innerText();
       assert.equal(text.trim(), 'هذا موجود بالفعل: اختر اسمًا أو بريدًا إلكترونيًا آخر.');
       assert.doesNotMatch(text, /[A-Za-z]/, 'no English in the Arabic interface');
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
+  });
+
+  test('Arabic: a message WhatsApp refused with 463 says why in Arabic, its full stop at the end of the line', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      // Link the emulated phone through the API, as npm run demo:link does.
+      const cookie = await stack.login();
+      assert.equal((await stack.api(cookie, 'POST', '/api/session/start')).status, 200);
+      let qr: string | null = null;
+      while (!qr) {
+        const answer = await stack.api(cookie, 'GET', '/api/session/qr');
+        if (answer.status === 200) qr = answer.json.qr as string;
+        else await page.waitForTimeout(200);
+      }
+      await stack.control('POST', '/control/scan', { qr: decodeQrDataUrl(qr) });
+      await waitForStatus(page, 'ready');
+      await stack.control('PUT', '/control/config', { ackError: 463 });
+      assert.equal((await stack.api(cookie, 'POST', '/api/messages', { to: '0551234567', text: 'مرحبا' })).status, 202);
+
+      await page.getByRole('link', { name: 'الرسائل' }).first().click();
+      const reason = page.locator('.message-log__error[data-error-code="463"]');
+      await reason.waitFor({ timeout: 20_000 });
+      const text = (await reason.innerText()).trim();
+      assert.equal(text, 'قيّد واتساب هذا الحساب مؤقتًا، فلا يستطيع بدء محادثات جديدة الآن.');
+      assert.doesNotMatch(text, /[A-Za-z]/);
+      // Right to left, the sentence's end — its full stop — is on the left of the line.
+      const box = await reason.evaluate((element) => {
+        const range = document.createRange();
+        range.selectNodeContents(element);
+        const rects = Array.from(range.getClientRects());
+        const dot = document.createRange();
+        const node = element.firstChild!;
+        dot.setStart(node, node.textContent!.length - 1);
+        dot.setEnd(node, node.textContent!.length);
+        return { direction: getComputedStyle(element).direction, left: Math.min(...rects.map((r) => r.left)), dot: dot.getBoundingClientRect().left };
+      });
+      assert.equal(box.direction, 'rtl');
+      assert.ok(Math.abs(box.dot - box.left) < 2, `the full stop is at the line's end (left): ${JSON.stringify(box)}`);
     } finally {
       await context.close().finally(() => stack.close());
     }
