@@ -6,25 +6,11 @@ import { useRouter } from 'next/navigation';
 import { Button } from 'primereact/button';
 import { InputText } from 'primereact/inputtext';
 import { apiFetch } from '@/lib/api';
+import { returnPath } from '@/lib/return-path';
 import { useSession } from '@/session';
 import { useI18n } from '@/i18n';
 import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { Me, User } from '@/auth/types';
-
-/**
- * Where to go after logging in: `?next=` when it is a path on this origin (the API docs
- * send people here and expect them back), otherwise null — never another site.
- */
-export function returnPath(search: string, origin: string): string | null {
-  const next = new URLSearchParams(search).get('next');
-  if (!next || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return null;
-  try {
-    const url = new URL(next, origin);
-    return url.origin === origin && !url.pathname.startsWith('/login') ? `${url.pathname}${url.search}${url.hash}` : null;
-  } catch {
-    return null;
-  }
-}
 
 /** Leaves for `?next=` (a full page load: it may be outside the dashboard), or the dashboard. */
 function goOn(router: ReturnType<typeof useRouter>): void {
