@@ -1,6 +1,8 @@
 // `npm run demo:link`: the emulated phone scans the QR that Wasla shows, as a person would.
 import { decodeQrDataUrl } from '../apps/server/test/qr.js';
-import { DEMO } from './demo-settings.js';
+import { demoSettingsOrExit } from './demo-settings.js';
+
+const DEMO = demoSettingsOrExit();
 
 const wasla = `http://127.0.0.1:${DEMO.port}`;
 const emulator = `http://127.0.0.1:${DEMO.emulatorPort}`;

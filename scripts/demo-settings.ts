@@ -1,8 +1,81 @@
-/** The demo's fixed settings, shared by `npm run demo` and `npm run demo:link`. */
-export const DEMO = {
-  port: Number(process.env.PORT ?? 3000),
-  emulatorPort: Number(process.env.EMULATOR_PORT ?? 4040),
-  phone: process.env.DEMO_PHONE ?? '+966501234567',
-  email: 'demo@wasla.local',
-  password: 'wasla-demo-password',
-} as const;
+import { parseArgs } from 'node:util';
+
+/** The demo's settings, shared by `npm run demo` and `npm run demo:link`. */
+export interface DemoSettings {
+  port: number;
+  emulatorPort: number;
+  phone: string;
+  email: string;
+  password: string;
+}
+
+export const DEMO_USAGE = `Usage: npm run demo -- [options]        (and npm run demo:link -- [options] in a second terminal)
+
+Starts the WhatsApp emulator and Wasla, wired together, with a demo admin. No WhatsApp
+account is needed. The demo starts fresh on every run: its data (./data/demo) is deleted
+first, because the emulator keeps its own world in memory only.
+
+Options (each also read from the environment variable in brackets):
+  --port <port>            Wasla's dashboard and API              [PORT]           default 3000
+  --emulator-port <port>   the emulator's WhatsApp server and     [EMULATOR_PORT]  default 4040
+                           control API
+  --phone <E.164 number>   the emulated phone's own number        [DEMO_PHONE]     default +966501234567
+  -h, --help               show this and exit
+
+Pass the same --port and --emulator-port to demo:link. Example, when 3000 is taken:
+  npm run demo -- --port 3100 --emulator-port 4140
+  npm run demo:link -- --port 3100 --emulator-port 4140
+`;
+
+function port(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === '') return fallback;
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 1 || number > 65535) throw new UsageError(`${name} must be a port number from 1 to 65535, not "${value}".`);
+  return number;
+}
+
+export class UsageError extends Error {}
+
+/** Reads the options (flags win over the environment); throws UsageError for anything it doesn't understand. */
+export function demoSettings(argv: string[], env: Record<string, string | undefined>): DemoSettings | 'help' {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      options: {
+        port: { type: 'string' },
+        'emulator-port': { type: 'string' },
+        phone: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+  if (parsed.values.help) return 'help';
+  const phone = parsed.values.phone ?? env.DEMO_PHONE ?? '+966501234567';
+  if (!/^\+[1-9]\d{7,14}$/.test(phone)) throw new UsageError(`--phone must be a number in international form such as +966501234567, not "${phone}".`);
+  return {
+    port: port(parsed.values.port ?? env.PORT, 3000, '--port'),
+    emulatorPort: port(parsed.values['emulator-port'] ?? env.EMULATOR_PORT, 4040, '--emulator-port'),
+    phone,
+    email: 'demo@wasla.local',
+    password: 'wasla-demo-password',
+  };
+}
+
+/** The settings for this process, or — for --help or a mistake — the usage, and exit. */
+export function demoSettingsOrExit(): DemoSettings {
+  try {
+    const settings = demoSettings(process.argv.slice(2), process.env);
+    if (settings !== 'help') return settings;
+    process.stdout.write(DEMO_USAGE);
+    process.exit(0);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    process.stderr.write(`${error.message}\n\n${DEMO_USAGE}`);
+    process.exit(2);
+  }
+}

@@ -7,7 +7,10 @@ import { startEmulator } from '@wasla/wa-emulator';
 import { loadConfig } from '../apps/server/src/config/config.js';
 import { buildApp } from '../apps/server/src/app.js';
 import { createLogger } from '../apps/server/src/logger.js';
-import { DEMO } from './demo-settings.js';
+import { demoSettingsOrExit } from './demo-settings.js';
+
+// Before anything starts: --help (or a mistake) only prints the options.
+const DEMO = demoSettingsOrExit();
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // The emulator keeps its world in memory, so links from an earlier run are gone: start fresh.
@@ -37,11 +40,17 @@ process.stdout.write(`
   Log in as    ${DEMO.email} / ${DEMO.password}
   Emulator     ${emulator.controlUrl}   (a WhatsApp server and the phone ${DEMO.phone})
 
-  Link the emulated phone (in another terminal):   npm run demo:link
+  Demo data starts fresh on every run. Other ports: npm run demo -- --help
+
+  Link the emulated phone (in another terminal):   npm run demo:link${DEMO.port === 3000 && DEMO.emulatorPort === 4040 ? '' : ` -- --port ${DEMO.port} --emulator-port ${DEMO.emulatorPort}`}
   Then send a message:
     curl -s -c /tmp/wasla.cookie -H 'content-type: application/json' -d '{"email":"${DEMO.email}","password":"${DEMO.password}"}' ${address}/api/auth/login
     curl -s -b /tmp/wasla.cookie -H 'origin: ${address}' -H 'content-type: application/json' -d '{"to":"0551234567","text":"Hello from Wasla"}' ${address}/api/messages
     curl -s ${emulator.controlUrl}/control/messages
+
+  "Live" in the dashboard's top bar means your browser is connected to Wasla and
+  receives every change as it happens; whether WhatsApp is linked is the session's
+  own badge beside it.
 
   Ctrl+C stops both.
 `);

@@ -4,15 +4,16 @@ import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
-import { jsonSchemaTransform, serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler } from 'fastify-type-provider-zod';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config/config.js';
 import { createLogger } from './logger.js';
 import { frameworkErrors, registerErrorHandling } from './http/error-handler.js';
-import { registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
+import { docsPolicy, registerDocumentHeaders, registerSecurityHeaders } from './http/security-headers.js';
 import { registerWebApp } from './http/web-app.js';
 import type { NotFoundPage } from './http/web-app.js';
 import { registerStorableTextGuard } from './http/storable-text.js';
+import { openApiOptions } from './http/openapi.js';
 import { authenticateRaw, makeOriginCheck, registerAuthGuard } from './http/auth-guard.js';
 import { openStorage } from './storage/db.js';
 import type { Storage } from './storage/db.js';
@@ -159,6 +160,9 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
     frameworkErrors,
+    // Only the proxies named in TRUST_PROXY may say who the client is (X-Forwarded-For):
+    // request.ip — and with it the login limit per address — is then the person, not the proxy.
+    trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
     // Slow-header and slow-body clients are cut off (Node checks open connections each second).
     requestTimeout: config.http.requestTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },
@@ -173,17 +177,23 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   registerErrorHandling(http, { notFoundPage: () => notFoundPage });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
   await http.register(rateLimit, { global: false });
-  await http.register(swagger, {
-    openapi: {
-      info: { title: 'Wasla API', version: '1.0.0', description: 'WhatsApp sessions, messages and campaigns. Authenticate with the login cookie or an X-Api-Key header.' },
-      components: { securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' }, cookie: { type: 'apiKey', in: 'cookie', name: 'wasla_session' } } },
-      security: [{ apiKey: [] }, { cookie: [] }],
-    },
-    transform: jsonSchemaTransform,
-  });
+  await http.register(swagger, openApiOptions);
   await http.register(async (docs) => {
     registerDocumentHeaders(docs);
-    await docs.register(swaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+    // Logged out, a browser is sent to the login page and brought back here afterwards.
+    docs.addHook('onRoute', (route) => {
+      route.config = { ...route.config, loginReturnsTo: '/api/docs' };
+    });
+    await docs.register(swaggerUi, {
+      routePrefix: '/api/docs',
+      // No request to swagger.io's validator: the page talks to this server only.
+      uiConfig: { validatorUrl: null },
+      // The dashboard's document policy, with swagger-ui's own script hashes. Its default
+      // policy blocks the inline styles swagger-ui sets itself (a console error per panel)
+      // and asks for upgrade-insecure-requests, which breaks a plain-HTTP install.
+      staticCSP: true,
+      transformStaticCSP: docsPolicy,
+    });
   });
   registerAuthGuard(http, auth, config.publicOrigin);
   registerStorableTextGuard(http);

@@ -72,5 +72,13 @@ test('a first admin password that is easy to guess is refused at start, with the
 
 test('slow clients: the header timeout may not exceed the request timeout', () => {
   assert.throws(() => loadConfig({ HTTP_HEADERS_TIMEOUT_MS: '5000', HTTP_REQUEST_TIMEOUT_MS: '1000' }), /HTTP_HEADERS_TIMEOUT_MS/);
-  assert.deepEqual(loadConfig({}).http, { headersTimeoutMs: 15_000, requestTimeoutMs: 120_000 });
+  assert.deepEqual(loadConfig({}).http, { headersTimeoutMs: 15_000, requestTimeoutMs: 120_000, trustProxy: [] });
+});
+
+test('TRUST_PROXY: a list of addresses, CIDR ranges and range names; off unless set; nonsense refused', () => {
+  assert.deepEqual(loadConfig({}).http.trustProxy, []);
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,fd00::/8,loopback' }).http.trustProxy, ['127.0.0.1', '10.0.0.0/8', 'fd00::/8', 'loopback']);
+  for (const value of ['true', '*', '10.0.0.0/33', '::1/129', 'nginx', '10.0.0.1/8/2', '10.0.0.0/x']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: value }), /TRUST_PROXY: not an IP address/, value);
+  }
 });

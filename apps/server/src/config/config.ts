@@ -35,6 +35,29 @@ const booleanString = z
 
 const positiveInt = z.coerce.number().int().positive();
 
+/** proxy-addr's names for address ranges, accepted in TRUST_PROXY beside addresses and CIDRs. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** One TRUST_PROXY entry: an IP address, a CIDR (`10.0.0.0/8`, `fd00::/8`) or a range name. */
+export function isProxyAddress(entry: string): boolean {
+  if (PROXY_RANGE_NAMES.has(entry)) return true;
+  const [address, bits, extra] = entry.split('/');
+  const family = isIP(address ?? '');
+  if (family === 0 || extra !== undefined) return false;
+  if (bits === undefined) return true;
+  if (!/^\d{1,3}$/.test(bits)) return false;
+  return Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/** A comma-separated list of proxies whose X-Forwarded-For Wasla believes; empty means none. */
+const proxyList = z
+  .string()
+  .transform((value) => value.split(',').map((entry) => entry.trim()).filter(Boolean))
+  .superRefine((entries, context) => {
+    const bad = entries.filter((entry) => !isProxyAddress(entry));
+    if (bad.length) context.addIssue({ code: 'custom', message: `not an IP address, CIDR range or one of loopback, linklocal, uniquelocal: ${bad.join(', ')}` });
+  });
+
 /** Every environment variable Wasla reads; `.env.example` documents the same names. */
 export const envSchema = z
   .object({
@@ -71,6 +94,7 @@ export const envSchema = z
     SESSION_TTL_HOURS: positiveInt.default(24 * 7),
     COOKIE_SECURE: booleanString.optional(),
     LOGIN_RATE_LIMIT: positiveInt.default(10),
+    TRUST_PROXY: proxyList.optional(),
     WS_MAX_CLIENTS: positiveInt.default(20_000),
     WS_MAX_CLIENTS_PER_USER: positiveInt.default(32),
     HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(15_000),
@@ -121,8 +145,11 @@ export interface AppConfig {
   readonly initialAdmin: { readonly email: string; readonly password: string } | null;
   readonly auth: { readonly sessionTtlMs: number; readonly cookieSecure: boolean; readonly loginRateLimit: number };
   readonly ws: { readonly maxClients: number; readonly maxClientsPerUser: number };
-  /** Slow clients: all headers within `headersTimeoutMs`, the whole request within `requestTimeoutMs`. */
-  readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number };
+  /**
+   * Slow clients: all headers within `headersTimeoutMs`, the whole request within `requestTimeoutMs`.
+   * `trustProxy`: the proxies whose X-Forwarded-For names the client (empty: the peer is the client).
+   */
+  readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly trustProxy: readonly string[] };
 }
 
 export class ConfigError extends Error {
@@ -169,7 +196,7 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
       loginRateLimit: env.LOGIN_RATE_LIMIT,
     },
     ws: { maxClients: env.WS_MAX_CLIENTS, maxClientsPerUser: env.WS_MAX_CLIENTS_PER_USER },
-    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS },
+    http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, trustProxy: env.TRUST_PROXY ?? [] },
   };
   return deepFreeze(config);
 }

@@ -14,6 +14,11 @@ declare module 'fastify' {
     public?: boolean;
     /** The role a caller needs; any authenticated caller when unset. */
     role?: Role;
+    /**
+     * A page people open in a browser (the API docs): a logged-out visit is sent to the
+     * login page, which comes back to this path afterwards, instead of a JSON 401.
+     */
+    loginReturnsTo?: string;
   }
 }
 
@@ -112,14 +117,28 @@ export function registerAuthGuard(app: FastifyInstance, auth: AuthService, publi
 
   // Callback style with a synchronous path for a caller seen a moment ago: the
   // dashboard's poll then costs no promise and no database read.
-  app.addHook('onRequest', (request, _reply, done) => {
+  app.addHook('onRequest', (request, reply, done) => {
     if (request.is404 || request.routeOptions.config.public === true) return done();
     const credential = credentialOf(request.raw);
-    if (!credential) return done(UNAUTHENTICATED());
+    const decide = (refusal: AppError | undefined): void => {
+      const returnTo = request.routeOptions.config.loginReturnsTo;
+      if (refusal?.code === 'unauthenticated' && returnTo && wantsPage(request)) {
+        // Answered here: no done(), as Fastify asks of a hook that replies.
+        void reply.redirect(`/login/?next=${encodeURIComponent(returnTo)}`, 303);
+        return;
+      }
+      done(refusal);
+    };
+    if (!credential) return decide(UNAUTHENTICATED());
     const cached = auth.cachedPrincipal(credential);
-    if (cached) return done(admit(request, credential, cached));
-    auth.principalFor(credential).then((principal) => done(admit(request, credential, principal)), done);
+    if (cached) return decide(admit(request, credential, cached));
+    auth.principalFor(credential).then((principal) => decide(admit(request, credential, principal)), done);
   });
+}
+
+/** A browser opening a page (not a script fetching JSON): a GET that accepts HTML. */
+function wantsPage(request: FastifyRequest): boolean {
+  return (request.method === 'GET' || request.method === 'HEAD') && (headerValue(request.headers.accept) ?? '').includes('text/html');
 }
 
 const UNAUTHENTICATED = (): AppError => new AppError('unauthenticated', 'Log in or send an API key (X-Api-Key) to use the API.');

@@ -48,3 +48,9 @@ export function registerDocumentHeaders(app: FastifyInstance): void {
     done(null, payload);
   });
 }
+
+/** The API docs' policy: the document policy, whose script-src takes swagger-ui's script hashes. */
+export function docsPolicy(swaggerPolicy: string): string {
+  const scripts = /(?:^|;)\s*script-src ([^;]*)/.exec(swaggerPolicy)?.[1]?.trim() ?? "'self'";
+  return DOCUMENT_CSP_BASE.replace("script-src 'self';", `script-src ${scripts};`);
+}

@@ -27,7 +27,7 @@ export class AttemptLimiter {
     }
     if (entry.count >= this.options.max) {
       const minutes = Math.ceil((entry.windowEndsAt - now) / 60_000);
-      throw new AppError('rate_limited', `Too many wrong ${this.options.what}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`);
+      throw new AppError('rate_limited', `Too many wrong ${this.options.what}. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`, { retryAfterMinutes: minutes });
     }
   }
 

@@ -16,10 +16,19 @@ const estimator = new ZxcvbnFactory({
   translations,
 });
 
+// zxcvbn answers in English; its keys travel beside the words so the dashboard can say
+// the same in the reader's language.
+const WARNING_CODES = new Map(Object.entries(translations.warnings).map(([code, text]) => [text, code]));
+const SUGGESTION_CODES = new Map(Object.entries(translations.suggestions).map(([code, text]) => [text, code]));
+
 export interface PasswordWeakness {
   message: string;
   warning: string | null;
   suggestions: string[];
+  /** `too_short`, or zxcvbn's key of the warning (`common`, `straightRow`, …); null when it gave none. */
+  warningCode: string | null;
+  /** zxcvbn's keys of the suggestions, in the same order. */
+  suggestionCodes: string[];
 }
 
 /**
@@ -29,18 +38,27 @@ export interface PasswordWeakness {
  */
 export function passwordWeakness(password: string, personal: string[]): PasswordWeakness | null {
   if (password.length < PASSWORD_MIN_LENGTH) {
-    return { message: `The password must be at least ${PASSWORD_MIN_LENGTH} characters.`, warning: null, suggestions: [] };
+    return { message: `The password must be at least ${PASSWORD_MIN_LENGTH} characters.`, warning: null, suggestions: [], warningCode: 'too_short', suggestionCodes: [] };
   }
   const inputs = personal.flatMap((value) => [value, ...value.split(/[@.\s_-]+/)]).filter((value) => value.length >= 3);
   const result = estimator.check(password.slice(0, CHECKED_LENGTH), inputs);
   if (result.score >= MIN_SCORE) return null;
   const { warning, suggestions } = result.feedback;
   const advice = [warning, ...suggestions].filter(Boolean).join(' ');
-  return { message: `This password is too easy to guess.${advice ? ` ${advice}` : ''}`, warning: warning || null, suggestions };
+  return {
+    message: `This password is too easy to guess.${advice ? ` ${advice}` : ''}`,
+    warning: warning || null,
+    suggestions,
+    warningCode: warning ? (WARNING_CODES.get(warning) ?? null) : null,
+    suggestionCodes: suggestions.flatMap((text) => SUGGESTION_CODES.get(text) ?? []),
+  };
 }
 
 /** Throws `weak_password`, with zxcvbn's advice, unless the password is strong enough. */
 export function assertStrongPassword(password: string, personal: string[]): void {
   const weakness = passwordWeakness(password, personal);
-  if (weakness) throw new AppError('weak_password', weakness.message, { warning: weakness.warning, suggestions: weakness.suggestions });
+  if (weakness) {
+    const { message, ...details } = weakness;
+    throw new AppError('weak_password', message, details);
+  }
 }

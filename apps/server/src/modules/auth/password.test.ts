@@ -26,3 +26,17 @@ test('the password policy refuses the guessable and explains; long or uncommon p
   }
   assert.throws(() => assertStrongPassword('password123', []), (error: { code?: string }) => error.code === 'weak_password');
 });
+
+test('a weak password carries zxcvbn’s keys beside its English advice, so the dashboard can translate it', () => {
+  assert.equal(passwordWeakness('aaaa', [])!.warningCode, 'too_short');
+  const repeated = passwordWeakness('aaaaaaaaaaaa', [])!;
+  assert.equal(repeated.warningCode, 'simpleRepeat');
+  assert.equal(repeated.suggestionCodes.length, repeated.suggestions.length);
+  assert.ok(repeated.suggestionCodes.length > 0);
+  assert.equal(passwordWeakness('qwertyuiop', [])!.warningCode !== null, true);
+  assert.throws(() => assertStrongPassword('password123', []), (error: { details?: { warningCode?: string; suggestionCodes?: string[] } }) => {
+    assert.ok(error.details?.warningCode, 'a warning key');
+    assert.ok(Array.isArray(error.details?.suggestionCodes));
+    return true;
+  });
+});

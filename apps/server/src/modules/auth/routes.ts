@@ -18,6 +18,15 @@ export const userSchema = z.object({
   locale: localeSchema,
   createdAt: z.string(),
 });
+export const apiKeySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  prefix: z.string(),
+  role: roleSchema,
+  createdAt: z.string(),
+  lastUsedAt: z.string().nullable(),
+  revokedAt: z.string().nullable(),
+});
 // Length and strength are checked by the password policy, which explains what is wrong.
 const passwordSchema = z.string().min(1).max(PASSWORD_MAX_LENGTH);
 
@@ -39,6 +48,7 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     schema: {
       tags: ['auth'],
       summary: 'Log in; sets an httpOnly session cookie',
+      security: [],
       body: z.object({ email: z.string().trim().min(3).max(254), password: z.string().min(1).max(200) }),
       response: { 200: z.object({ user: userSchema }), 401: apiErrorSchema, 429: apiErrorSchema },
     },
@@ -47,6 +57,18 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
     reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: cookieSecure, path: '/', expires: expiresAt });
     return { user };
   });
+
+  // Public so the login page can tell a first-time user how to create the first admin.
+  // It says whether any user exists, nothing more: no count, no names.
+  app.get('/api/auth/setup', {
+    config: { public: true, rateLimit: { max: 60, timeWindow: '1 minute' } },
+    schema: {
+      tags: ['auth'],
+      summary: 'Whether Wasla still needs its first admin (public; says nothing else)',
+      security: [],
+      response: { 200: z.object({ needsFirstAdmin: z.boolean() }), 429: apiErrorSchema },
+    },
+  }, async () => ({ needsFirstAdmin: !(await auth.hasUsers()) }));
 
   app.post('/api/auth/logout', {
     schema: { tags: ['auth'], summary: 'Log out (ends this login session)', response: { 204: z.undefined() } },
@@ -114,16 +136,6 @@ export const authRoutes: FastifyPluginAsyncZod<AuthRoutesOptions> = async (app, 
   }, async (request, reply) => {
     await auth.deleteUser(request.params.id, request.principal!.userId);
     return reply.status(204).send();
-  });
-
-  const apiKeySchema = z.object({
-    id: z.string(),
-    name: z.string(),
-    prefix: z.string(),
-    role: roleSchema,
-    createdAt: z.string(),
-    lastUsedAt: z.string().nullable(),
-    revokedAt: z.string().nullable(),
   });
 
   app.get('/api/api-keys', {

@@ -10,6 +10,8 @@ import { PrincipalCache } from './principal-cache.js';
 import { AttemptLimiter } from './attempts.js';
 
 const PRINCIPAL_CACHE_TTL_MS = 5_000;
+/** Wrong passwords one account may receive in 15 minutes before its logins answer 429. */
+export const LOGIN_FAILURES_PER_ACCOUNT = 10;
 
 export const SESSION_COOKIE = 'wasla_session';
 export const API_KEY_HEADER = 'x-api-key';
@@ -58,6 +60,14 @@ export class AuthService {
   private readonly changeListeners = new Set<(change: CredentialChange) => void>();
   /** Wrong current passwords per user: a password change is a guess like a login. */
   private readonly currentPasswordGuesses = new AttemptLimiter({ max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
+  /**
+   * Wrong passwords per account, from any address: guessing one account from many
+   * addresses is limited too (the per-address limit is the login route's own).
+   * Unknown emails count the same, so the limit says nothing about who has an account.
+   */
+  private readonly loginGuesses = new AttemptLimiter({ max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
+
+  private someoneExists = false;
 
   constructor(private readonly options: AuthServiceOptions) {}
 
@@ -67,10 +77,15 @@ export class AuthService {
 
   /** Checks email and password; on success returns the cookie token (shown once) and the user. */
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; user: PublicUser }> {
+    const account = email.trim().toLowerCase();
+    this.loginGuesses.assertAllowed(account);
     const user = await this.options.users.findByEmail(email);
     // Hash even for unknown emails, so the answer takes as long either way.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !valid) throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    if (!user || !valid) {
+      this.loginGuesses.recordFailure(account);
+      throw new AppError('invalid_credentials', 'The email or password is wrong.');
+    }
     const sessionToken = token(32);
     const now = this.now();
     const expiresAt = new Date(now.getTime() + this.options.sessionTtlMs);
@@ -218,9 +233,9 @@ export class AuthService {
   async deleteUser(id: string, actingUserId: string | null): Promise<void> {
     const user = await this.options.users.findById(id);
     if (!user) throw new AppError('not_found', 'There is no user with that id.');
-    if (id === actingUserId) throw new AppError('conflict', 'You cannot delete your own account.');
+    if (id === actingUserId) throw new AppError('conflict', 'You cannot delete your own account.', { reason: 'own_account' });
     if (user.role === 'admin' && (await this.options.users.countAdmins()) <= 1) {
-      throw new AppError('conflict', 'This is the last admin; create another admin first.');
+      throw new AppError('conflict', 'This is the last admin; create another admin first.', { reason: 'last_admin' });
     }
     // Their keys are revoked, not orphaned (a key also stops working without its creator).
     await this.options.repository.revokeApiKeysCreatedBy(id, this.now().toISOString());
@@ -257,9 +272,9 @@ export class AuthService {
     const user = await this.options.users.findById(id);
     if (!user) throw new AppError('not_found', 'There is no user with that id.');
     if (changes.role && changes.role !== user.role) {
-      if (id === actingUserId) throw new AppError('conflict', 'You cannot change your own role.');
+      if (id === actingUserId) throw new AppError('conflict', 'You cannot change your own role.', { reason: 'own_role' });
       if (user.role === 'admin' && (await this.options.users.countAdmins()) <= 1) {
-        throw new AppError('conflict', 'This is the last admin; make another user an admin first.');
+        throw new AppError('conflict', 'This is the last admin; make another user an admin first.', { reason: 'last_admin' });
       }
       await this.options.users.updateRole(id, changes.role, this.now().toISOString());
       this.changed({ userId: id });
@@ -275,8 +290,10 @@ export class AuthService {
     this.changed({ userId: user.id });
   }
 
+  /** Once true it stays true (the last admin can't be deleted), so it is asked only until then. */
   async hasUsers(): Promise<boolean> {
-    return (await this.options.users.count()) > 0;
+    this.someoneExists ||= (await this.options.users.count()) > 0;
+    return this.someoneExists;
   }
 
   /** Creates the first admin from the environment when there is no user yet. */

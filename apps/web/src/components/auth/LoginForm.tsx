@@ -6,12 +6,20 @@ import { useRouter } from 'next/navigation';
 import { Button } from 'primereact/button';
 import { InputText } from 'primereact/inputtext';
 import { apiFetch } from '@/lib/api';
+import { returnPath } from '@/lib/return-path';
 import { useSession } from '@/session';
 import { useI18n } from '@/i18n';
 import { useFormSubmit } from '@/hooks/useFormSubmit';
 import type { Me, User } from '@/auth/types';
 
-/** Email and password; on success the account's language applies and the dashboard opens. */
+/** Leaves for `?next=` (a full page load: it may be outside the dashboard), or the dashboard. */
+function goOn(router: ReturnType<typeof useRouter>): void {
+  const next = returnPath(window.location.search, window.location.origin);
+  if (next) window.location.assign(next);
+  else router.replace('/');
+}
+
+/** Email and password; on success the account's language applies and the dashboard (or `?next=`) opens. */
 export function LoginForm() {
   const { t, setLocale } = useI18n();
   const { pending, error, setError, run } = useFormSubmit();
@@ -24,7 +32,7 @@ export function LoginForm() {
   useEffect(() => {
     const controller = new AbortController();
     apiFetch<Me>('/api/auth/me', { signal: controller.signal })
-      .then(() => router.replace('/'))
+      .then(() => goOn(router))
       .catch(() => undefined);
     return () => controller.abort();
   }, [router]);
@@ -41,7 +49,7 @@ export function LoginForm() {
       setLocale(user.locale);
       // The session library may have stopped after the login was lost; have it read the state again.
       refreshSession().catch(() => undefined);
-      router.replace('/');
+      goOn(router);
     }, { keepPending: true });
   };
 

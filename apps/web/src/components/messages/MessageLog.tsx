@@ -3,12 +3,37 @@
 import { Button } from 'primereact/button';
 import type { Message } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
+import type { MessageKey } from '@/i18n';
 import { formatPhone } from '@/lib/phone';
 import { EmptyState } from '@/components/common/EmptyState';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
 import { MessageStatusTick } from './MessageStatusTick';
 import type { MessageLog as MessageLogModel } from './useMessageLog';
+
+const FAILURE_KEYS: Partial<Record<string, MessageKey>> = {
+  '463': 'log.failed.463',
+  '479': 'log.failed.479',
+  not_on_whatsapp: 'log.failed.not_on_whatsapp',
+  send_failed: 'log.failed.send_failed',
+};
+
+/**
+ * Why a message failed, in the reader's language, from its code. A code we have no words
+ * for is still named; text from the server with no code is isolated (its own direction),
+ * so an English sentence in the Arabic page keeps its full stop at its end.
+ */
+function FailureText({ message }: { message: Message }) {
+  const t = useT();
+  const key = message.errorCode ? FAILURE_KEYS[message.errorCode] : undefined;
+  if (key) return <>{t(key)}</>;
+  if (message.errorCode && /^\d+$/.test(message.errorCode)) return <>{t('log.failed.other', { code: message.errorCode })}</>;
+  return (
+    <bdi dir="auto" lang="en">
+      {message.error}
+    </bdi>
+  );
+}
 
 /** Every message, newest first, with live delivery ticks and older pages on request. */
 export function MessageLog({ log }: { log: MessageLogModel }) {
@@ -64,7 +89,11 @@ function MessageRow({ message }: { message: Message }) {
           <time className="muted" dateTime={message.createdAt}>{format.dateTime(message.createdAt)}</time>
         </div>
         <p className="message-log__text" dir="auto">{message.text}</p>
-        {message.status === 'failed' && message.error ? <p className="message-log__error">{message.error}</p> : null}
+        {message.status === 'failed' && (message.error || message.errorCode) ? (
+          <p className="message-log__error" data-error-code={message.errorCode ?? undefined}>
+            <FailureText message={message} />
+          </p>
+        ) : null}
       </div>
       {outgoing ? (
         <MessageStatusTick message={message} />

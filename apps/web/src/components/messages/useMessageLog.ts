@@ -5,7 +5,7 @@ import { apiFetch } from '@/lib/api';
 import { useIncomingMessages, useMessageStatus } from '@/session';
 
 const PAGE_SIZE = 20;
-/** Receipts for messages not on screen yet (a receipt can beat the 202 of its own send). */
+/** Receipts for messages not on screen yet (a receipt can beat the 202 of its own send, or the page that lists it). */
 const EARLY_RECEIPTS_KEPT = 100;
 
 interface Page {
@@ -88,26 +88,37 @@ export function useMessageLog(): MessageLog {
   const [state, dispatch] = useReducer(reducer, INITIAL);
   const [attempt, bump] = useReducer((n: number) => n + 1, 0);
   const earlyReceipts = useRef(new Map<string, MessageStatusEvent>());
+  // A receipt that arrives while a page is on its way (the server read the message before
+  // it changed) would be lost on an empty list: apply the recent ones to every page that lands.
+  const withEarlyReceipts = useCallback((page: Page): Page => {
+    const receipts = earlyReceipts.current;
+    if (receipts.size === 0) return page;
+    const items = page.items.map((message) => {
+      const early = receipts.get(message.id);
+      return early ? withStatus(message, early) : message;
+    });
+    return { ...page, items };
+  }, []);
 
   useEffect(() => {
     const controller = new AbortController();
     dispatch({ type: 'load' });
     apiFetch<Page>(`/api/messages?limit=${PAGE_SIZE}`, { signal: controller.signal })
-      .then((page) => dispatch({ type: 'loaded', page }))
+      .then((page) => dispatch({ type: 'loaded', page: withEarlyReceipts(page) }))
       .catch((error: unknown) => {
         if (!controller.signal.aborted) dispatch({ type: 'load_failed', error });
       });
     return () => controller.abort();
-  }, [attempt]);
+  }, [attempt, withEarlyReceipts]);
 
   const next = state.nextCursor;
   const loadMore = useCallback(() => {
     if (!next) return;
     dispatch({ type: 'load_more' });
     apiFetch<Page>(`/api/messages?limit=${PAGE_SIZE}&cursor=${encodeURIComponent(next)}`)
-      .then((page) => dispatch({ type: 'more_loaded', page }))
+      .then((page) => dispatch({ type: 'more_loaded', page: withEarlyReceipts(page) }))
       .catch((error: unknown) => dispatch({ type: 'more_failed', error }));
-  }, [next]);
+  }, [next, withEarlyReceipts]);
 
   useMessageStatus(
     useCallback((event: MessageStatusEvent) => {

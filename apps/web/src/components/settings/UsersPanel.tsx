@@ -17,6 +17,7 @@ import { EmptyState } from '@/components/common/EmptyState';
 import { useNotify } from '@/components/common/ToastProvider';
 import { ConfirmDelete } from './ConfirmDelete';
 import { CreateUserDialog } from './CreateUserDialog';
+import { EditUserDialog } from './EditUserDialog';
 
 const LANGUAGE_NAMES = { en: 'English', ar: 'العربية' } as const;
 
@@ -30,6 +31,7 @@ export function UsersPanel() {
   const { resource, reload, setData } = useApiResource<{ items: User[] }>('/api/users');
   const [creating, setCreating] = useState(false);
   const [deleting, setDeleting] = useState<User | null>(null);
+  const [editing, setEditing] = useState<User | null>(null);
 
   const remove = async (user: User) => {
     try {
@@ -72,6 +74,18 @@ export function UsersPanel() {
               headerClassName="column-actions"
               bodyClassName="column-actions"
               body={(user: User) => (
+                <span className="row-actions">
+                <Button
+                  type="button"
+                  text
+                  rounded
+                  icon="pi pi-pencil"
+                  aria-label={t('users.edit', { name: user.name })}
+                  tooltip={user.id === me.user?.id ? t('users.editSelf') : t('users.edit', { name: user.name })}
+                  tooltipOptions={{ position: 'top', showOnDisabled: true }}
+                  disabled={user.id === me.user?.id}
+                  onClick={() => setEditing(user)}
+                />
                 <Button
                   type="button"
                   text
@@ -84,6 +98,7 @@ export function UsersPanel() {
                   disabled={user.id === me.user?.id}
                   onClick={() => setDeleting(user)}
                 />
+                </span>
               )}
             />
           </DataTable>
@@ -95,6 +110,15 @@ export function UsersPanel() {
         onCreated={(user) => {
           setData((data) => ({ items: [...data.items, user] }));
           notify({ severity: 'success', summary: t('users.created.toast', { name: user.name }) });
+        }}
+      />
+      <EditUserDialog
+        user={editing}
+        onHide={() => setEditing(null)}
+        onSaved={(user, changed) => {
+          setData((data) => ({ items: data.items.map((item) => (item.id === user.id ? user : item)) }));
+          const key = changed.password ? (changed.role ? 'users.saved.both' : 'users.saved.password') : 'users.saved.role';
+          notify({ severity: 'success', summary: t(key, { name: user.name, role: t(`role.${user.role}`) }) });
         }}
       />
       <ConfirmDelete

@@ -3,6 +3,7 @@
 import { useT } from '@/i18n';
 import { usePageTitle } from '@/hooks/usePageTitle';
 import { LoginForm } from '@/components/auth/LoginForm';
+import { FirstRunNotice } from '@/components/auth/FirstRunNotice';
 import { LanguageSwitch } from '@/components/auth/LanguageSwitch';
 
 export default function LoginPage() {
@@ -21,6 +22,7 @@ export default function LoginPage() {
         <h1 id="login-title" className="login__title">{t('login.title')}</h1>
         <p className="muted login__tagline">{t('app.tagline')}</p>
         <LoginForm />
+        <FirstRunNotice />
       </section>
     </main>
   );

@@ -4,6 +4,7 @@ import { useT } from '@/i18n';
 import { usePageTitle } from '@/hooks/usePageTitle';
 import { useCurrentUser } from '@/auth/CurrentUserProvider';
 import { PreferencesPanel } from '@/components/settings/PreferencesPanel';
+import { PasswordPanel } from '@/components/settings/PasswordPanel';
 import { UsersPanel } from '@/components/settings/UsersPanel';
 import { ApiKeysPanel } from '@/components/settings/ApiKeysPanel';
 import { OptOutsPanel } from '@/components/settings/OptOutsPanel';
@@ -11,12 +12,13 @@ import { OptOutsPanel } from '@/components/settings/OptOutsPanel';
 export default function SettingsPage() {
   const t = useT();
   usePageTitle(t('settings.title'));
-  const { isAdmin } = useCurrentUser();
+  const { isAdmin, me } = useCurrentUser();
   return (
     <div className="page">
       <h1 className="page__title">{t('settings.title')}</h1>
       <div className="settings-stack">
         <PreferencesPanel />
+        {me.user ? <PasswordPanel /> : null}
         <OptOutsPanel />
         {isAdmin ? (
           <>
