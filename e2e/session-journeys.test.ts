@@ -27,6 +27,17 @@ async function notReloaded(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { waslaMark?: number }).waslaMark === 42);
 }
 
+/** Text without the invisible marks that isolate a placeholder's direction. */
+function plain(text: string): string {
+  return text.replace(/[\u2066-\u2069]/g, '');
+}
+
+/** The distinct `data-session-known` values of every element that shows the session status. */
+async function knownMarks(page: Page): Promise<string[]> {
+  const marks = await page.locator('[data-session-status]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-session-known') ?? 'missing'));
+  return [...new Set(marks)];
+}
+
 /** Resolves when `check` holds, re-checking on each WebSocket connect/close the server sees. */
 async function until(check: () => boolean, page: Page, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -134,15 +145,31 @@ describe('the dashboard in Chromium', { skip }, () => {
       assert.ok(received.messages.some((m) => m.text === 'Hello from the browser test'));
     });
 
-    test('server killed and restarted → both tabs show reconnecting, then ready, without a reload', async () => {
+    test('server killed and restarted → both tabs say the status is not known (last known, since when), then ready again, without a reload', async () => {
       await stack.stopServer();
       await Promise.all([
         dashboard.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
         messages.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
       ]);
+      for (const page of [dashboard, messages]) {
+        await page.locator('.session-known-notice[data-session-known="false"]').waitFor({ timeout: 15_000 });
+        assert.deepEqual(await knownMarks(page), ['false'], 'every element with the status says it is not known');
+        const badge = plain(await page.locator('.layout-topbar [data-session-status]').innerText());
+        assert.doesNotMatch(badge, /^Connected$/, 'the top bar no longer claims "Connected"');
+        assert.match(badge, /Not known \(last: Connected\)/);
+        const notice = plain(await page.locator('.session-known-notice').innerText());
+        assert.match(notice, /status is not known/);
+        assert.match(notice, /can't be reached since \d{1,2}:\d{2}:\d{2}/, 'since when, to the second');
+        assert.match(notice, /Last known: Connected \(since /);
+      }
       stack = await stack.restart({}, { samePort: true });
       await Promise.all([waitForStatus(dashboard, 'ready', 40_000), waitForStatus(messages, 'ready', 40_000)]);
       await dashboard.locator('[data-connection-health="live"]').first().waitFor({ timeout: 40_000 });
+      for (const page of [dashboard, messages]) {
+        await page.locator('.session-known-notice[data-session-known="true"]', { hasText: 'Wasla answers again' }).waitFor({ timeout: 40_000 });
+        assert.deepEqual(await knownMarks(page), ['true'], 'the status is known again everywhere');
+        assert.equal(await page.locator('.layout-topbar [data-session-status]').innerText(), 'Connected');
+      }
       assert.ok((await notReloaded(dashboard)) && (await notReloaded(messages)), 'no page was reloaded');
     });
 

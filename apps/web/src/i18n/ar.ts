@@ -33,6 +33,13 @@ export const ar: Dictionary = {
   'health.reconnectingSoon': 'جارٍ إعادة الاتصال…',
   'health.offline': 'غير متصل',
 
+  'sessionKnown.unknownTitle': 'حالة الجلسة غير معروفة الآن',
+  'sessionKnown.unreachableSince': 'تعذّر الوصول إلى وصلة منذ {since}، فأي تغيير بعدها لم يظهر.',
+  'sessionKnown.unreachable': 'تعذّر الوصول إلى وصلة، فأي تغيير بعدها لم يظهر.',
+  'sessionKnown.lastKnown': 'آخر حالة معروفة: {status} (منذ {since}).',
+  'sessionKnown.updatesItself': 'تواصل هذه الصفحة المحاولة وتعرض الحالة من جديد حالما تجيب وصلة.',
+  'sessionKnown.back': 'وصلة تجيب من جديد ({at}): الجلسة {status}.',
+
   'role.admin': 'مدير',
   'role.operator': 'مشغّل',
 
@@ -44,6 +51,7 @@ export const ar: Dictionary = {
   'status.disconnected': 'إعادة الاتصال',
   'status.logged_out': 'تم تسجيل الخروج',
   'status.failed': 'فشلت',
+  'status.unknown': 'غير معروفة (آخر حالة: {last})',
 
   'sessionError.qr_timeout': 'لم يُمسح رمز QR في الوقت المحدد.',
   'sessionError.logged_out': 'ألغى الهاتف ربط وصلة.',

@@ -34,6 +34,13 @@ export const en = {
   'health.reconnectingSoon': 'Reconnecting…',
   'health.offline': 'Offline',
 
+  'sessionKnown.unknownTitle': 'The session\'s status is not known right now',
+  'sessionKnown.unreachableSince': 'Wasla can\'t be reached since {since}, so any change since then is unseen.',
+  'sessionKnown.unreachable': 'Wasla can\'t be reached, so any change since is unseen.',
+  'sessionKnown.lastKnown': 'Last known: {status} (since {since}).',
+  'sessionKnown.updatesItself': 'This page keeps trying and shows the status again as soon as Wasla answers.',
+  'sessionKnown.back': 'Wasla answers again ({at}): the session is {status}.',
+
   'role.admin': 'Admin',
   'role.operator': 'Operator',
 
@@ -45,6 +52,7 @@ export const en = {
   'status.disconnected': 'Reconnecting',
   'status.logged_out': 'Logged out',
   'status.failed': 'Failed',
+  'status.unknown': 'Not known (last: {last})',
 
   'sessionError.qr_timeout': 'The QR code was not scanned in time.',
   'sessionError.logged_out': 'The phone unlinked Wasla.',

@@ -26,11 +26,19 @@ export interface SessionValue {
   rev: number | null;
   sessionId: string;
   health: SessionHealth;
+  /**
+   * Whether `status` (and the rest of the state) is known to be true now: false before
+   * the first state, and while Wasla can't be reached. When false, the state is the last
+   * one known, true as of `unknownSince`.
+   */
+  isKnown: boolean;
+  /** Since when the state has not been known, while Wasla can't be reached; null otherwise. */
+  unknownSince: Date | null;
 }
 
 /** Maps a snapshot to what components read. Pure; memoize with {@link createValueReader}. */
 export function toSessionValue(snapshot: SessionSnapshot, sessionId: string, refreshSession: () => Promise<void>): SessionValue {
-  const { state, health, isLoading, fetchError } = snapshot;
+  const { state, health, isLoading, fetchError, unknownSince } = snapshot;
   return {
     status: state?.status ?? 'connecting',
     qrCode: state?.qrCode ?? null,
@@ -48,6 +56,8 @@ export function toSessionValue(snapshot: SessionSnapshot, sessionId: string, ref
     rev: state?.rev ?? null,
     sessionId: state?.sessionId ?? sessionId,
     health,
+    isKnown: state !== null && unknownSince === null,
+    unknownSince: unknownSince === null ? null : new Date(unknownSince),
   };
 }
 

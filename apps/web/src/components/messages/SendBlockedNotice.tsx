@@ -20,9 +20,10 @@ const REASON: Record<Exclude<SessionStatus, 'ready'>, MessageKey> = {
 export function SendBlockedNotice({ id }: { id: string }) {
   const t = useT();
   const status = useSession((session) => session.status);
+  const isKnown = useSession((session) => session.isKnown);
   if (status === 'ready') return null;
   return (
-    <div id={id} className="notice notice--warn" role="status" data-session-status={status}>
+    <div id={id} className="notice notice--warn" role="status" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
       <i className="pi pi-info-circle" aria-hidden="true" />
       <div>
         <p>{t(REASON[status])}</p>

@@ -20,6 +20,7 @@ export function SessionCard() {
   const t = useT();
   const status = useSession((session) => session.status);
   const isLoading = useSession((session) => session.isLoading);
+  const isKnown = useSession((session) => session.isKnown);
   const { isAdmin } = useCurrentUser();
 
   return (
@@ -31,7 +32,7 @@ export function SessionCard() {
         </h2>
         <SessionStatusBadge className="status-pill--large" />
       </header>
-      <div className="session-card__body" data-session-status={status}>
+      <div className="session-card__body" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
         {isLoading ? <SessionSkeleton label={t('session.loading')} /> : <SessionBody status={status} isAdmin={isAdmin} />}
       </div>
       {isLoading ? null : (
