@@ -63,6 +63,8 @@ export function sessionStateEtag(state: { epoch: number; rev: number }): string 
 export const SESSION_ERROR_CODES = [
   'qr_timeout',
   'logged_out',
+  /** A person logged out from Wasla (the API's logout), not from the phone. */
+  'logged_out_by_user',
   'connection_replaced',
   'forbidden',
   'connection_lost',

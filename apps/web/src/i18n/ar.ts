@@ -55,6 +55,7 @@ export const ar: Dictionary = {
 
   'sessionError.qr_timeout': 'لم يُمسح رمز QR في الوقت المحدد.',
   'sessionError.logged_out': 'ألغى الهاتف ربط وصلة.',
+  'sessionError.logged_out_by_user': 'سجّل أحدهم الخروج من وصلة وألغى ربط الهاتف.',
   'sessionError.connection_replaced': 'تولّى جهاز آخر هذا الاتصال.',
   'sessionError.forbidden': 'رفض واتساب هذا الرقم (قد يكون محظورًا أو مقيّدًا).',
   'sessionError.connection_lost': 'انقطع الاتصال بواتساب.',

@@ -56,6 +56,7 @@ export const en = {
 
   'sessionError.qr_timeout': 'The QR code was not scanned in time.',
   'sessionError.logged_out': 'The phone unlinked Wasla.',
+  'sessionError.logged_out_by_user': 'Someone logged out from Wasla and unlinked the phone.',
   'sessionError.connection_replaced': 'Another device took over this connection.',
   'sessionError.forbidden': 'WhatsApp refused this number (it may be banned or restricted).',
   'sessionError.connection_lost': 'The connection to WhatsApp was lost.',

@@ -162,7 +162,7 @@ const EXPECTED: Record<EventName, Row> = {
   restart: sameRow('connecting: cancel_retry disconnect connect').map((outcome, index) =>
     ['qr', 'pairing'].includes(SESSION_STATUSES[index]!) ? 'connecting: cancel_retry disconnect wipe_credentials connect' : outcome,
   ) as Row,
-  logout: sameRow('logged_out[logged_out]: cancel_retry logout_remote wipe_credentials').map((outcome, index) => (SESSION_STATUSES[index] === 'logged_out' ? '-' : outcome)) as Row,
+  logout: sameRow('logged_out[logged_out_by_user]: cancel_retry logout_remote wipe_credentials').map((outcome, index) => (SESSION_STATUSES[index] === 'logged_out' ? '-' : outcome)) as Row,
   request_pairing_code: ['connecting: connect', 'connecting:', 'qr: request_pairing_code', 'pairing: request_pairing_code', 'rejected', 'connecting: cancel_retry connect', 'connecting: connect', 'connecting: connect'],
   connecting: ['-', '-', '-', '-', '-', 'connecting: cancel_retry', '-', '-'],
   qr: ['-', 'qr:', 'qr:', '-', '-', 'qr: cancel_retry', '-', '-'],
@@ -393,7 +393,7 @@ describe('unlinking', () => {
     const session = sessionIn('ready');
     const result = session.send({ type: 'logout' });
     assert.deepEqual(result.effects, [{ type: 'cancel_retry' }, { type: 'logout_remote' }, { type: 'wipe_credentials' }] satisfies SessionEffect[]);
-    assert.deepEqual([session.public.status, session.public.errorCode, session.public.error, session.public.phoneNumber], ['logged_out', 'logged_out', 'Logged out from Wasla.', null]);
+    assert.deepEqual([session.public.status, session.public.errorCode, session.public.error, session.public.phoneNumber], ['logged_out', 'logged_out_by_user', 'Logged out from Wasla: the phone was unlinked from the dashboard or the API.', null]);
     assert.equal(session.send(closed(401)).changed, false, 'the close that follows changes nothing');
   });
 

@@ -34,7 +34,7 @@ const DISCONNECT: SessionEffect = { type: 'disconnect' };
 const CANCEL_RETRY: SessionEffect = { type: 'cancel_retry' };
 const WIPE: SessionEffect = { type: 'wipe_credentials' };
 
-const LOGGED_OUT_BY_USER: Problem = { errorCode: 'logged_out', message: 'Logged out from Wasla.' };
+const LOGGED_OUT_BY_USER: Problem = { errorCode: 'logged_out_by_user', message: 'Logged out from Wasla: the phone was unlinked from the dashboard or the API.' };
 const PAIRING_TIMEOUT: Problem = { errorCode: 'pairing_failed', message: 'The pairing code was not entered in time.' };
 const RESTART_LOOP_REASON = 'WhatsApp kept asking Wasla to reconnect.';
 const ALREADY_LINKED = { code: 'invalid_state', message: 'The number is already linked; log out first.' } as const;
