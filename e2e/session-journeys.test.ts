@@ -194,6 +194,33 @@ describe('the dashboard in Chromium', { skip }, () => {
     });
   });
 
+  test('unlinking from the dashboard (Log out → Unlink): the card and the timeline say Wasla logged out, not the phone', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser).catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+      await linkFromPage(stack, page);
+      await page.locator('.session-actions').getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Unlink' }).click();
+      await waitForStatus(page, 'logged_out');
+      const newest = page.locator('.timeline__item').first();
+      await newest.locator('.timeline__reason').waitFor({ timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('.timeline__item .timeline__head span')?.textContent?.includes('Logged out'));
+      const entry = plain(await newest.innerText());
+      assert.match(entry, /Someone logged out from Wasla/);
+      assert.doesNotMatch(entry, /phone unlinked/i);
+      assert.match(await newest.locator('time').innerText(), /\d{1,2}:\d{2}:\d{2}/, 'the timeline shows the second');
+      assert.match(await page.locator('.session-details__reason').innerText(), /Someone logged out from Wasla/);
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
+  });
+
   test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {
     const stack = await Stack.start({ database: sqlite! });
     const context = await newContext(browser).catch(async (error: unknown) => {

@@ -116,6 +116,8 @@ export const ar: Dictionary = {
   'timeline.title': 'التغييرات الأخيرة',
   'timeline.empty': 'لا تغييرات بعد. تظهر هنا عندما تتصل الجلسة أو تُربط أو ينقطع اتصالها.',
   'timeline.transition': '{from} ← {to}',
+  'timeline.repeated': 'تكرّر ذلك متتاليًا (عدد المرات: {count})، من {first} إلى {last}',
+  'timeline.showOlder': 'عرض التغييرات الأقدم',
   'event.start': 'بدء التشغيل',
   'event.stop': 'إيقاف',
   'event.restart': 'إعادة التشغيل',

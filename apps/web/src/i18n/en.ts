@@ -117,6 +117,8 @@ export const en = {
   'timeline.title': 'Recent changes',
   'timeline.empty': 'No changes yet. They appear here as the session connects, links and disconnects.',
   'timeline.transition': '{from} → {to}',
+  'timeline.repeated': '{count} times in a row, from {first} to {last}',
+  'timeline.showOlder': 'Show older changes',
   'event.start': 'Started',
   'event.stop': 'Stopped',
   'event.restart': 'Restarted',
