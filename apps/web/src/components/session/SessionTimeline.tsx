@@ -92,7 +92,7 @@ function TimelineEntry({ group }: { group: TimelineGroup }) {
         {group.count > 1 ? (
           <p className="timeline__repeat">
             <i className="pi pi-replay" aria-hidden="true" />{' '}
-            {t('timeline.repeated', { count: format.number(group.count), first: format.preciseDateTime(group.firstAt), last: format.preciseDateTime(group.lastAt) })}
+            {t('timeline.repeated', { count: format.number(group.count), first: format.preciseDateTime(group.firstAt), last: format.moment(group.lastAt, Date.parse(group.firstAt)) })}
           </p>
         ) : null}
       </div>
