@@ -221,6 +221,57 @@ describe('the dashboard in Chromium', { skip }, () => {
     }
   });
 
+  test('Arabic, WhatsApp answers 463: the restriction shows on Messages and the session card, refuses single sends, survives a restart, and ends when lifted', async () => {
+    let stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+      await linkFromPage(stack, page);
+      await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
+      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+      await stack.control('PUT', '/control/config', { ackError: 463 });
+
+      await page.goto(`${stack.baseUrl}/messages/`);
+      await waitForStatus(page, 'ready');
+      const send = page.locator('form button[type="submit"]');
+      await page.fill('input[name="to"]', '0551234567');
+      await page.fill('textarea[name="text"]', 'رسالة يرفضها واتساب');
+      await send.click();
+      const notice = page.locator('[data-session-restriction="463"]');
+      await notice.waitFor({ timeout: 20_000 });
+      const words = plain(await notice.innerText());
+      assert.match(words, /قيّد واتساب هذا الرقم/);
+      assert.doesNotMatch(words, /[A-Za-z]{3,}/, 'no English inside the Arabic interface');
+      await page.fill('textarea[name="text"]', 'رسالة ثانية');
+      assert.equal(await send.isDisabled(), true, 'a single send is refused too');
+      assert.match(plain(await page.locator('.compose .notice').innerText()), /قيّد واتساب هذا الرقم/);
+
+      // Stored: a restart keeps it, and the session card says so.
+      await stack.control('PUT', '/control/config', { ackError: null });
+      stack = await stack.restart({}, { samePort: true });
+      await page.goto(`${stack.baseUrl}/`);
+      await waitForStatus(page, 'ready', 40_000);
+      const onCard = page.locator('.session-card [data-session-restriction="463"]');
+      await onCard.waitFor();
+      await onCard.getByRole('button', { name: 'رفع التقييد' }).click();
+      await page.locator('.p-confirm-dialog-accept').click();
+      await onCard.waitFor({ state: 'detached' });
+      await page.goto(`${stack.baseUrl}/messages/`);
+      await waitForStatus(page, 'ready');
+      await page.fill('input[name="to"]', '0551234567');
+      await page.fill('textarea[name="text"]', 'بعد رفع التقييد');
+      await send.click();
+      await page.locator('[data-message-id]', { hasText: 'بعد رفع التقييد' }).first().locator('[data-message-status="read"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
+  });
+
   test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {
     const stack = await Stack.start({ database: sqlite! });
     const context = await newContext(browser).catch(async (error: unknown) => {

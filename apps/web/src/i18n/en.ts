@@ -86,6 +86,15 @@ export const en = {
   'session.operatorQr': 'An admin is linking the phone. The QR code is visible to admins only.',
   'session.operatorPairing': 'An admin is linking the phone with a pairing code.',
 
+  'restriction.title': 'WhatsApp restricted this number (error {code})',
+  'restriction.since': 'Since {since}. Nothing is sent — neither campaigns nor single messages — until someone lifts the restriction here.',
+  'restriction.next': 'Wait until WhatsApp lifts it (WhatsApp on the phone says when), then lift it here. Sending before that can get the number banned. It stays in place across restarts and relinking.',
+  'restriction.lift': 'Lift the restriction',
+  'restriction.liftConfirmTitle': 'Lift the restriction?',
+  'restriction.liftConfirm': 'Do this only once WhatsApp has lifted it. Campaigns it paused stay paused until someone resumes them.',
+  'restriction.cancel': 'Keep it',
+  'send.blocked.restricted': 'You can\'t send: WhatsApp restricted this number. Nothing is sent until someone lifts the restriction on the dashboard.',
+
   'qr.title': 'Scan to link',
   'qr.alt': 'QR code to link WhatsApp',
   'qr.step1': 'Open WhatsApp on the phone.',
@@ -530,6 +539,7 @@ export const en = {
   'errors.csrf_rejected': 'This request was refused for your safety. Reload the page and try again.',
   'errors.origin_refused': 'The Wasla server refused live updates from this address. Open the dashboard at the server\'s own address, or add this one as PUBLIC_ORIGIN.',
   'errors.session_not_ready': 'WhatsApp is not connected, so nothing can be sent right now.',
+  'errors.account_restricted': 'WhatsApp restricted this number, so nothing is sent until someone lifts the restriction on the dashboard.',
   'errors.internal': 'Something went wrong on the server. Try again in a moment.',
   'errors.unexpected': 'Something went wrong. Try again.',
 } as const satisfies Record<string, string>;

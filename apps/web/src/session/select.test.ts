@@ -93,7 +93,7 @@ describe('the useSession() value', () => {
     const value = toSessionValue(store.getSnapshot(), 'default', refresh);
     assert.deepEqual(Object.keys(value).sort(), [
       'epoch', 'error', 'errorCode', 'health', 'isKnown', 'isLoading', 'isReady', 'lastUpdate', 'nextRetryAt', 'pairingCode',
-      'phoneNumber', 'qrCode', 'qrExpiresAt', 'refreshSession', 'rev', 'sessionId', 'status', 'unknownSince',
+      'phoneNumber', 'qrCode', 'qrExpiresAt', 'refreshSession', 'restriction', 'rev', 'sessionId', 'status', 'unknownSince',
     ]);
     assert.equal(value.status, 'ready');
     assert.equal(value.lastUpdate?.toISOString(), '2025-03-04T05:06:07.000Z');

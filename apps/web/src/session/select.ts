@@ -1,4 +1,4 @@
-import type { SessionStatus } from '@wasla/protocol';
+import type { SessionRestriction, SessionStatus } from '@wasla/protocol';
 import type { SessionHealth, SessionSnapshot } from './store.js';
 
 /**
@@ -22,6 +22,8 @@ export interface SessionValue {
   pairingCode: string | null;
   errorCode: string | null;
   nextRetryAt: string | null;
+  /** Set while WhatsApp has restricted the number (463): nothing is sent until a person lifts it. */
+  restriction: SessionRestriction | null;
   epoch: number | null;
   rev: number | null;
   sessionId: string;
@@ -52,6 +54,7 @@ export function toSessionValue(snapshot: SessionSnapshot, sessionId: string, ref
     pairingCode: state?.pairingCode ?? null,
     errorCode: state ? state.errorCode : (fetchError?.code ?? null),
     nextRetryAt: state?.nextRetryAt ?? null,
+    restriction: state?.restriction ?? null,
     epoch: state?.epoch ?? null,
     rev: state?.rev ?? null,
     sessionId: state?.sessionId ?? sessionId,

@@ -3,6 +3,7 @@ import type { CampaignWaitCode } from '@wasla/protocol';
 import { ConnectionClosedDuringSend } from '../../whatsapp/provider.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { MessageService } from '../messages/service.js';
+import { isRestrictionAck } from '../sessions/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import { DAY_MS, HOUR_MS, nextSlot, pickGap } from './pacing.js';
@@ -19,8 +20,6 @@ export interface OutboxHost {
   waiting(campaignId: string, wait: { code: CampaignWaitCode; until: Date | null } | null): void;
   /** No recipient is left to send to. */
   finished(campaignId: string): Promise<void>;
-  /** WhatsApp restricted the account: pause every running campaign of the session. */
-  restricted(sessionId: string, reason: string): Promise<void>;
 }
 
 export interface OutboxOptions {
@@ -43,9 +42,6 @@ const CHECK_BATCH = 50;
 /** After an unexpected error (the database away, say), try again after this long. */
 const ERROR_PAUSE_MS = 5_000;
 const DEFAULT_ACK_TIMEOUT_MS = 20_000;
-/** WhatsApp's ack error when it restricts an account from starting chats. */
-const RESTRICTED_ACK_CODES = new Set(['463']);
-const RESTRICTED_REASON = 'WhatsApp restricted this account from messaging (error 463), so sending stopped. Wait a day or more before resuming.';
 // setTimeout's largest delay; longer waits are re-checked when it fires.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -78,8 +74,11 @@ export class SessionOutbox {
   private historyLoaded = false;
   /** The session's campaign sends in the last hour and day: counted by the database, plus every claim since. */
   private recent: { hour: number; day: number } | null = null;
-  /** Set when an ack said the account is restricted; cleared when a person resumes. */
-  private restrictedSince: Date | null = null;
+  /**
+   * The awaited ack said the number is restricted, and the session's state may not say so
+   * yet (it is applied on the session's own queue): send nothing until it does.
+   */
+  private restrictionAcked = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: OutboxOptions) {
@@ -109,25 +108,12 @@ export class SessionOutbox {
     }
   }
 
-  /** Why sending is stopped for the account, while an ack said it is restricted; else null. */
-  get restriction(): string | null {
-    return this.restrictedSince ? RESTRICTED_REASON : null;
-  }
-
-  /** Lets sending go on after a person resumed a campaign paused for a restriction. */
-  clearRestriction(): void {
-    this.restrictedSince = null;
-    this.wake();
-  }
-
-  /** Receipts of the session's messages: the awaited ack, and restrictions. */
+  /** Receipts of the session's messages: the awaited ack. (A restriction is the session's state.) */
   receipts(updates: ReceiptUpdate[]): void {
     for (const update of updates) {
-      if (update.status === 'failed' && update.errorCode && RESTRICTED_ACK_CODES.has(update.errorCode) && !this.restrictedSince) {
-        this.restrictedSince = this.now();
-        this.options.host.restricted(this.sessionId, RESTRICTED_REASON).catch((error: unknown) => this.logger.error({ err: error }, 'could not pause the campaigns'));
-      }
-      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
+      if (this.ack?.messageId !== update.messageId) continue;
+      if (isRestrictionAck(update)) this.restrictionAcked = true;
+      this.ack.resolve(update);
     }
   }
 
@@ -140,6 +126,16 @@ export class SessionOutbox {
 
   private sessionReady(): boolean {
     return this.options.sessions.has(this.sessionId) && this.options.sessions.state(this.sessionId).status === 'ready';
+  }
+
+  /** While WhatsApp has restricted the number, nothing goes out. */
+  private restricted(): boolean {
+    if (!this.options.sessions.has(this.sessionId)) return false;
+    if (this.options.sessions.state(this.sessionId).restriction) {
+      this.restrictionAcked = false;
+      return true;
+    }
+    return this.restrictionAcked;
   }
 
   private async run(): Promise<void> {
@@ -172,7 +168,7 @@ export class SessionOutbox {
   }
 
   private async step(): Promise<Step> {
-    if (this.restrictedSince || !this.sessionReady()) return SLEEP;
+    if (this.restricted() || !this.sessionReady()) return SLEEP;
     const { repository, store, host } = this.options;
     const [campaign] = await repository.bySessionAndStatus(this.sessionId, ['running']);
     if (!campaign) return SLEEP;
@@ -304,8 +300,8 @@ export class SessionOutbox {
       this.interruptSend = null;
     }
     // Sent means WhatsApp acknowledged it, as after a crash: a message Baileys wrote as the
-    // connection closed (a logout) may never have arrived. A restriction in this ack is
-    // handled by `receipts` before the next step begins.
+    // connection closed (a logout) may never have arrived. A restriction in this ack holds
+    // the next step (see `restricted`).
     const ack = await acked;
     if (ack === null) {
       await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());

@@ -10,6 +10,7 @@ import { SessionDetails } from './SessionDetails';
 import { SessionLinking } from './SessionLinking';
 import { PairingCodeView } from './PairingCodeView';
 import { SessionActions } from './SessionActions';
+import { RestrictionNotice } from './RestrictionNotice';
 
 /**
  * The seed's EnhancedQRStatusCard: the session's status, what to do about it (scan the
@@ -32,6 +33,7 @@ export function SessionCard() {
         </h2>
         <SessionStatusBadge className="status-pill--large" />
       </header>
+      {isLoading ? null : <RestrictionNotice />}
       <div className="session-card__body" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
         {isLoading ? <SessionSkeleton label={t('session.loading')} /> : <SessionBody status={status} isAdmin={isAdmin} />}
       </div>
