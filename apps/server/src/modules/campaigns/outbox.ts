@@ -74,11 +74,6 @@ export class SessionOutbox {
   private historyLoaded = false;
   /** The session's campaign sends in the last hour and day: counted by the database, plus every claim since. */
   private recent: { hour: number; day: number } | null = null;
-  /**
-   * The awaited ack said the number is restricted, and the session's state may not say so
-   * yet (it is applied on the session's own queue): send nothing until it does.
-   */
-  private restrictionAcked = false;
   private readonly logger: Logger;
 
   constructor(private readonly options: OutboxOptions) {
@@ -111,9 +106,7 @@ export class SessionOutbox {
   /** Receipts of the session's messages: the awaited ack. (A restriction is the session's state.) */
   receipts(updates: ReceiptUpdate[]): void {
     for (const update of updates) {
-      if (this.ack?.messageId !== update.messageId) continue;
-      if (isRestrictionAck(update)) this.restrictionAcked = true;
-      this.ack.resolve(update);
+      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
     }
   }
 
@@ -130,12 +123,7 @@ export class SessionOutbox {
 
   /** While WhatsApp has restricted the number, nothing goes out. */
   private restricted(): boolean {
-    if (!this.options.sessions.has(this.sessionId)) return false;
-    if (this.options.sessions.state(this.sessionId).restriction) {
-      this.restrictionAcked = false;
-      return true;
-    }
-    return this.restrictionAcked;
+    return this.options.sessions.has(this.sessionId) && this.options.sessions.state(this.sessionId).restriction !== null;
   }
 
   private async run(): Promise<void> {
@@ -300,9 +288,11 @@ export class SessionOutbox {
       this.interruptSend = null;
     }
     // Sent means WhatsApp acknowledged it, as after a crash: a message Baileys wrote as the
-    // connection closed (a logout) may never have arrived. A restriction in this ack holds
-    // the next step (see `restricted`).
+    // connection closed (a logout) may never have arrived.
     const ack = await acked;
+    // The session queued the restriction before passing this ack on: once its queue has
+    // run, the next step sees the number restricted and sends nothing.
+    if (ack && isRestrictionAck(ack)) await this.options.sessions.idle(this.sessionId);
     if (ack === null) {
       await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());
       host.progress(campaign.id);

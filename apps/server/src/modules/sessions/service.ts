@@ -32,6 +32,9 @@ interface ConnectionHolder {
 /** WhatsApp's ack errors that mean it restricted the number (463: no new chats for now). */
 const RESTRICTED_ACK_CODES: ReadonlySet<string> = new Set(['463']);
 
+/** Message ids whose restriction ack a session remembers, so a late copy can't restrict it again. */
+const SEEN_RESTRICTION_ACKS = 1000;
+
 /** True when a receipt says WhatsApp restricted the number. */
 export function isRestrictionAck(update: ReceiptUpdate): boolean {
   return update.status === 'failed' && update.errorCode !== null && update.errorCode !== undefined && RESTRICTED_ACK_CODES.has(update.errorCode);
@@ -50,6 +53,12 @@ class SessionRuntime {
   state: MachineState;
   connection: WhatsAppConnection | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /**
+   * Messages whose ack already restricted the number. The same ack arrives twice (the raw
+   * ack, then Baileys' buffered messages.update, sometimes seconds later): a late copy
+   * must not restrict the number again after a person lifted it.
+   */
+  private readonly restrictionAcks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -199,8 +208,10 @@ class SessionRuntime {
       closed: (reason) => send({ type: 'closed', statusCode: reason.statusCode, message: reason.message }),
       receipts: (updates) => {
         // The number's state first, so whoever reads it next (the outbox waiting for this ack) sees it.
-        const restricted = updates.find(isRestrictionAck);
+        const restricted = updates.find((update) => isRestrictionAck(update) && !this.restrictionAcks.has(update.messageId));
         if (restricted?.errorCode) {
+          this.restrictionAcks.add(restricted.messageId);
+          if (this.restrictionAcks.size > SEEN_RESTRICTION_ACKS) this.restrictionAcks.delete(this.restrictionAcks.values().next().value!);
           const code = restricted.errorCode;
           const restriction = { code, since: this.now().toISOString(), reason: RESTRICTED_REASON.replace('{code}', code) };
           // Not tied to this connection: the number stays restricted whatever happens to it.
