@@ -27,6 +27,17 @@ async function notReloaded(page: Page): Promise<boolean> {
   return page.evaluate(() => (window as unknown as { waslaMark?: number }).waslaMark === 42);
 }
 
+/** Text without the invisible marks that isolate a placeholder's direction. */
+function plain(text: string): string {
+  return text.replace(/[\u2066-\u2069]/g, '');
+}
+
+/** The distinct `data-session-known` values of every element that shows the session status. */
+async function knownMarks(page: Page): Promise<string[]> {
+  const marks = await page.locator('[data-session-status]').evaluateAll((elements) => elements.map((element) => element.getAttribute('data-session-known') ?? 'missing'));
+  return [...new Set(marks)];
+}
+
 /** Resolves when `check` holds, re-checking on each WebSocket connect/close the server sees. */
 async function until(check: () => boolean, page: Page, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -134,15 +145,31 @@ describe('the dashboard in Chromium', { skip }, () => {
       assert.ok(received.messages.some((m) => m.text === 'Hello from the browser test'));
     });
 
-    test('server killed and restarted → both tabs show reconnecting, then ready, without a reload', async () => {
+    test('server killed and restarted → both tabs say the status is not known (last known, since when), then ready again, without a reload', async () => {
       await stack.stopServer();
       await Promise.all([
         dashboard.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
         messages.locator('[data-connection-health="reconnecting"]').first().waitFor({ timeout: 15_000 }),
       ]);
+      for (const page of [dashboard, messages]) {
+        await page.locator('.session-known-notice[data-session-known="false"]').waitFor({ timeout: 15_000 });
+        assert.deepEqual(await knownMarks(page), ['false'], 'every element with the status says it is not known');
+        const badge = plain(await page.locator('.layout-topbar [data-session-status]').innerText());
+        assert.doesNotMatch(badge, /^Connected$/, 'the top bar no longer claims "Connected"');
+        assert.match(badge, /Not known \(last: Connected\)/);
+        const notice = plain(await page.locator('.session-known-notice').innerText());
+        assert.match(notice, /status is not known/);
+        assert.match(notice, /can't be reached since \d{1,2}:\d{2}:\d{2}/, 'since when, to the second');
+        assert.match(notice, /Last known: Connected \(since /);
+      }
       stack = await stack.restart({}, { samePort: true });
       await Promise.all([waitForStatus(dashboard, 'ready', 40_000), waitForStatus(messages, 'ready', 40_000)]);
       await dashboard.locator('[data-connection-health="live"]').first().waitFor({ timeout: 40_000 });
+      for (const page of [dashboard, messages]) {
+        await page.locator('.session-known-notice[data-session-known="true"]', { hasText: 'Wasla answers again' }).waitFor({ timeout: 40_000 });
+        assert.deepEqual(await knownMarks(page), ['true'], 'the status is known again everywhere');
+        assert.equal(await page.locator('.layout-topbar [data-session-status]').innerText(), 'Connected');
+      }
       assert.ok((await notReloaded(dashboard)) && (await notReloaded(messages)), 'no page was reloaded');
     });
 
@@ -165,6 +192,84 @@ describe('the dashboard in Chromium', { skip }, () => {
       await Promise.all(followers.map((page) => waitForStatus(page, 'logged_out')));
       assert.equal(followers.filter((page) => (openSockets.get(page) ?? 0) > 0).length, 1, 'still exactly one socket');
     });
+  });
+
+  test('unlinking from the dashboard (Log out → Unlink): the card and the timeline say Wasla logged out, not the phone', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser).catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+      await linkFromPage(stack, page);
+      await page.locator('.session-actions').getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Unlink' }).click();
+      await waitForStatus(page, 'logged_out');
+      const newest = page.locator('.timeline__item').first();
+      await newest.locator('.timeline__reason').waitFor({ timeout: 15_000 });
+      await page.waitForFunction(() => document.querySelector('.timeline__item .timeline__head span')?.textContent?.includes('Logged out'));
+      const entry = plain(await newest.innerText());
+      assert.match(entry, /Someone logged out from Wasla/);
+      assert.doesNotMatch(entry, /phone unlinked/i);
+      assert.match(await newest.locator('time').innerText(), /\d{1,2}:\d{2}:\d{2}/, 'the timeline shows the second');
+      assert.match(await page.locator('.session-details__reason').innerText(), /Someone logged out from Wasla/);
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
+  });
+
+  test('Arabic, WhatsApp answers 463: the restriction shows on Messages and the session card, refuses single sends, survives a restart, and ends when lifted', async () => {
+    let stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    try {
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+      await linkFromPage(stack, page);
+      await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
+      await page.waitForFunction(() => document.documentElement.dir === 'rtl');
+      await stack.control('PUT', '/control/config', { ackError: 463 });
+
+      await page.goto(`${stack.baseUrl}/messages/`);
+      await waitForStatus(page, 'ready');
+      const send = page.locator('form button[type="submit"]');
+      await page.fill('input[name="to"]', '0551234567');
+      await page.fill('textarea[name="text"]', 'رسالة يرفضها واتساب');
+      await send.click();
+      const notice = page.locator('[data-session-restriction="463"]');
+      await notice.waitFor({ timeout: 20_000 });
+      const words = plain(await notice.innerText());
+      assert.match(words, /قيّد واتساب هذا الرقم/);
+      assert.doesNotMatch(words, /[A-Za-z]{3,}/, 'no English inside the Arabic interface');
+      await page.fill('textarea[name="text"]', 'رسالة ثانية');
+      assert.equal(await send.isDisabled(), true, 'a single send is refused too');
+      assert.match(plain(await page.locator('.compose .notice').innerText()), /قيّد واتساب هذا الرقم/);
+
+      // Stored: a restart keeps it, and the session card says so.
+      await stack.control('PUT', '/control/config', { ackError: null });
+      stack = await stack.restart({}, { samePort: true });
+      await page.goto(`${stack.baseUrl}/`);
+      await waitForStatus(page, 'ready', 40_000);
+      const onCard = page.locator('.session-card [data-session-restriction="463"]');
+      await onCard.waitFor();
+      await onCard.getByRole('button', { name: 'رفع التقييد' }).click();
+      await page.locator('.p-confirm-dialog-accept').click();
+      await onCard.waitFor({ state: 'detached' });
+      await page.goto(`${stack.baseUrl}/messages/`);
+      await waitForStatus(page, 'ready');
+      await page.fill('input[name="to"]', '0551234567');
+      await page.fill('textarea[name="text"]', 'بعد رفع التقييد');
+      await send.click();
+      await page.locator('[data-message-id]', { hasText: 'بعد رفع التقييد' }).first().locator('[data-message-status="read"]').waitFor({ timeout: 20_000 });
+    } finally {
+      await context.close().finally(() => stack.close());
+    }
   });
 
   test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {

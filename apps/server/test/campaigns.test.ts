@@ -1,6 +1,7 @@
 import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
-import { testDatabases } from './harness.js';
+import type { WsSessionUpdate } from '@wasla/protocol';
+import { Stack, testDatabases } from './harness.js';
 import { linkByQr, withSession } from './flows.js';
 import { allRecipients, createCampaign, receivedByRecipient, testNumber, uploadCsv, waitForProgress, worldMessages } from './campaign-flows.js';
 
@@ -193,21 +194,61 @@ for (const database of databases) {
         assert.equal(failed.length, 1);
         assert.equal(failed[0].reason, '463');
         assert.equal(recipients.filter((r) => r.status === 'pending').length, 20 - afterPause.length);
-        // Nothing more goes out while paused, even once WhatsApp would accept again.
+        // Nothing more goes out while restricted, even once WhatsApp would accept again: a
+        // single message is refused the same way, and a new campaign pauses at once.
         await stack.control('PUT', '/control/config', { ackError: null });
-        const probe = await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(99), text: 'single send still works' });
-        assert.equal(probe.status, 202);
-        await socket.waitFor((m) => m.type === 'message_status' && m.data.id === probe.json.id && m.data.status === 'read');
-        assert.equal((await worldMessages(stack)).length, afterPause.length + 1);
+        const state = await stack.api(cookie, 'GET', '/api/session/state');
+        assert.equal(state.json.restriction?.code, '463');
+        const probe = await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(99), text: 'refused while restricted' });
+        assert.equal(probe.status, 409);
+        assert.equal(probe.json.error.code, 'account_restricted');
+        assert.match(probe.json.error.message, /463/);
+        const second = await createCampaign(stack, cookie, { template: 'Hi', csv: `phone\n${testNumber(98)}` });
+        const started = await stack.api(cookie, 'POST', `/api/campaigns/${second.campaign.id}/start`);
+        assert.deepEqual([started.json.status, started.json.pause?.code], ['paused', 'account_restricted']);
+        assert.equal((await worldMessages(stack)).length, afterPause.length);
         const view = await stack.api(cookie, 'GET', `/api/campaigns/${campaign.id}`);
         assert.equal(view.json.status, 'paused');
         assert.equal(view.json.pause.code, 'account_restricted');
-        // A person resumes: it finishes.
+        // A person resumes anyway: that lifts the restriction, and it finishes.
         await stack.api(cookie, 'POST', `/api/campaigns/${campaign.id}/resume`);
         await waitForProgress(socket, campaign.id, (p) => p.status === 'completed');
-        assert.equal((await worldMessages(stack)).length, 21);
+        assert.equal((await worldMessages(stack)).length, 20);
+        assert.equal((await stack.api(cookie, 'GET', '/api/session/state')).json.restriction, null);
+        assert.equal((await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(99), text: 'sent again' })).status, 202);
         socket.close();
       });
+    });
+
+    test('a single message acked 463 restricts the number; the restriction is stored (a restart keeps it) until a person lifts it', async () => {
+      let stack = await Stack.start({ database });
+      try {
+        let cookie = await stack.login();
+        const socket = await stack.socket(cookie);
+        await linkByQr(stack, cookie, socket);
+        await stack.control('PUT', '/control/config', { ackError: 463 });
+        const first = await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(1), text: 'the one WhatsApp refuses' });
+        assert.equal(first.status, 202);
+        const restricted = await socket.waitFor<WsSessionUpdate>((m) => m.type === 'session_update' && m.data.restriction !== null);
+        assert.equal(restricted.data.restriction?.code, '463');
+        assert.equal(restricted.data.status, 'ready', 'the link itself is fine');
+        await stack.control('PUT', '/control/config', { ackError: null });
+        const refused = await stack.api(cookie, 'POST', '/api/messages', { to: testNumber(2), text: 'refused' });
+        assert.deepEqual([refused.status, refused.json.error.code], [409, 'account_restricted']);
+        socket.close();
+
+        stack = await stack.restart();
+        cookie = await stack.login();
+        const after = await stack.api(cookie, 'GET', '/api/session/state');
+        assert.deepEqual(after.json.restriction, restricted.data.restriction, 'the same restriction, since the same moment');
+        const lifted = await stack.api(cookie, 'POST', '/api/session/restriction/lift');
+        assert.deepEqual([lifted.status, lifted.json.restriction], [200, null]);
+        stack = await stack.restart();
+        cookie = await stack.login();
+        assert.equal((await stack.api(cookie, 'GET', '/api/session/state')).json.restriction, null, 'lifted for good');
+      } finally {
+        await stack.close();
+      }
     });
 
     test('limits hold messages back: the hourly cap, quiet hours and a schedule, each reported as what the campaign waits for', async () => {

@@ -97,6 +97,21 @@ for (const database of databases) {
       });
     });
 
+    test('logout from Wasla → logged_out for that cause (not the phone\'s), in the state and in the timeline', async () => {
+      await withSession({ database, linked: true }, async ({ stack, cookie, socket }) => {
+        const from = socket.received.length;
+        const answer = await stack.api(cookie, 'POST', '/api/session/logout');
+        assert.ok(answer.status < 300, JSON.stringify(answer.json));
+        const loggedOut = await socket.waitForStatus('logged_out', 15_000, from);
+        assert.equal(loggedOut.data.errorCode, 'logged_out_by_user');
+        assert.match(loggedOut.data.error ?? '', /^Logged out from Wasla/);
+        await stack.app.sessions.idle('default');
+        const timeline = await stack.api(cookie, 'GET', '/api/session/transitions?limit=5');
+        const logout = (timeline.json.items as { to: string; event: string; errorCode: string | null }[]).find((item) => item.to === 'logged_out');
+        assert.deepEqual(logout && [logout.event, logout.errorCode], ['logout', 'logged_out_by_user']);
+      });
+    });
+
     test('drop → disconnected → retries with jittered delays → ready; down for a while → no storm', async () => {
       await withSession({ database, linked: true }, async ({ stack, socket }) => {
         let from = socket.received.length;

@@ -21,6 +21,23 @@ export const sessionIdSchema = z.string().regex(SESSION_ID_PATTERN, 'session id 
 export const DEFAULT_SESSION_ID = 'default';
 
 /**
+ * WhatsApp restricted the number: an ack of one of its messages carried error `code`
+ * (463: it may not start new chats for now). Stored with the session, so it outlives
+ * restarts and relinking; sending — campaigns and single messages alike — stays
+ * stopped until a person lifts it (`POST /api/session/restriction/lift`, or "Resume
+ * anyway" on a campaign it paused).
+ */
+export const sessionRestrictionSchema = z.object({
+  /** WhatsApp's error code, e.g. `463`. */
+  code: z.string(),
+  /** When the first ack said so (ISO-8601). */
+  since: z.string(),
+  /** In English, for API callers; the dashboard words it from `code`. */
+  reason: z.string(),
+});
+export type SessionRestriction = z.infer<typeof sessionRestrictionSchema>;
+
+/**
  * The complete state of one session, as every surface sees it. A state is newer than
  * another when its `(epoch, rev)` is greater; clients apply only newer states.
  */
@@ -38,6 +55,8 @@ export const sessionStateSchema = z.object({
   error: z.string().nullable(),
   errorCode: z.string().nullable(),
   nextRetryAt: z.string().nullable(),
+  /** Set while WhatsApp has restricted the number (see {@link sessionRestrictionSchema}); whatever the status. */
+  restriction: sessionRestrictionSchema.nullable(),
 });
 export type SessionState = z.infer<typeof sessionStateSchema>;
 
@@ -63,6 +82,8 @@ export function sessionStateEtag(state: { epoch: number; rev: number }): string 
 export const SESSION_ERROR_CODES = [
   'qr_timeout',
   'logged_out',
+  /** A person logged out from Wasla (the API's logout), not from the phone. */
+  'logged_out_by_user',
   'connection_replaced',
   'forbidden',
   'connection_lost',

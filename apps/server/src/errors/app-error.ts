@@ -17,6 +17,8 @@ export const ERROR_STATUS = {
   method_not_allowed: 405,
   conflict: 409,
   session_not_ready: 409,
+  /** WhatsApp restricted the number (463): nothing is sent until a person lifts it. */
+  account_restricted: 409,
   invalid_session_state: 409,
   duplicate: 409,
   invalid_campaign_state: 409,

@@ -115,6 +115,27 @@ forEachDatabase('migration 0003_inbound', (database) => {
   });
 });
 
+forEachDatabase('migration 0005_restrictions', (database) => {
+  it('keeps the sessions, unrestricted, and goes back down', async () => {
+    const db = database.storage.db;
+    const migrator = new Migrator({
+      db,
+      provider: { getMigrations: () => Promise.resolve({ ...migrations }) },
+      ...(database.pgSchema ? { migrationTableSchema: database.pgSchema } : {}),
+    });
+    assert.equal((await migrator.migrateTo('0004_retries')).error, undefined);
+    const now = '2026-01-01T00:00:00.000Z';
+    await db.insertInto('wa_sessions').values({ id: 'kept', desired_state: 'running', phone_number: '+966501234567', created_at: now, updated_at: now }).execute();
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+    const row = await db.selectFrom('wa_sessions').selectAll().where('id', '=', 'kept').executeTakeFirstOrThrow();
+    assert.deepEqual([row.desired_state, row.phone_number, row.restriction_code, row.restriction_since, row.restriction_reason], ['running', '+966501234567', null, null, null]);
+    await db.updateTable('wa_sessions').set({ restriction_code: '463', restriction_since: now, restriction_reason: 'restricted' }).execute();
+    assert.equal((await migrator.migrateTo('0004_retries')).error, undefined);
+    assert.equal((await db.selectFrom('wa_sessions').select('id').execute()).length, 1);
+    assert.equal((await migrator.migrateToLatest()).error, undefined);
+  });
+});
+
 describe('openStorage on SQLite', () => {
   let root: string;
   before(async () => {

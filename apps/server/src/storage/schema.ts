@@ -57,6 +57,10 @@ export interface WaSessionsTable {
   phone_number: string | null;
   created_at: IsoTimestamp;
   updated_at: IsoTimestamp;
+  /** WhatsApp's error code while the number is restricted (463); the three are set together, or null. */
+  restriction_code: string | null;
+  restriction_since: IsoTimestamp | null;
+  restriction_reason: string | null;
 }
 
 export interface WaCredsTable {

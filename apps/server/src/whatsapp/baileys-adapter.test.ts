@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { proto } from 'baileys';
 import type { WAMessage, WAMessageUpdate } from 'baileys';
-import { toReceiptUpdates, toReceiptUpdatesFromUpsert } from './baileys-adapter.js';
+import { receiptFromServerAck, toReceiptUpdates, toReceiptUpdatesFromUpsert } from './baileys-adapter.js';
 
 // Shapes recorded from Baileys 7.0.0-rc14 talking to the emulator.
 const key = { remoteJid: '966551234567@s.whatsapp.net', fromMe: true, id: '3EB0A1B2C3D4E5F60718' };
@@ -40,4 +40,10 @@ test('a status folded into messages.upsert is read too (fast acks)', () => {
   const sent = { key, status: proto.WebMessageInfo.Status.ERROR, messageStubParameters: ['463'], message: { conversation: 'hi' } } as WAMessage;
   const incoming = { key: { ...key, fromMe: false }, message: { conversation: 'STOP' } } as WAMessage;
   assert.deepEqual(toReceiptUpdatesFromUpsert([sent, incoming]), [{ messageId: key.id, status: 'failed', errorCode: '463' }]);
+});
+
+test("the server's own ack: sent, or failed with WhatsApp's code (a 463 never waits in Baileys' event buffer)", () => {
+  assert.deepEqual(receiptFromServerAck({ id: key.id, class: 'message' } as { id: string }), { messageId: key.id, status: 'sent', errorCode: null });
+  assert.deepEqual(receiptFromServerAck({ id: key.id, error: '463' }), { messageId: key.id, status: 'failed', errorCode: '463' });
+  assert.equal(receiptFromServerAck({}), null);
 });

@@ -71,6 +71,12 @@ export function toReceiptUpdates(updates: WAMessageUpdate[]): ReceiptUpdate[] {
   return result;
 }
 
+/** The server's ack of a message we sent: "sent", or failed with WhatsApp's error code (e.g. 463). */
+export function receiptFromServerAck(attrs: { id?: string; error?: string }): ReceiptUpdate | null {
+  if (!attrs.id) return null;
+  return attrs.error ? { messageId: attrs.id, status: 'failed', errorCode: attrs.error } : { messageId: attrs.id, status: 'sent', errorCode: null };
+}
+
 /**
  * Baileys folds an ack or receipt that lands within ~100 ms of the send into the sent
  * message's `messages.upsert` instead of a `messages.update`; read statuses there too.
@@ -180,8 +186,11 @@ class BaileysConnection implements WhatsAppConnection {
     });
     // rc14 turns only a failed server ack into a status; a plain one is WhatsApp's single
     // tick ("sent"), and nothing else says the server has the message before delivery.
+    // A failed one is read here too: rc14's `messages.update` for it can sit in the event
+    // buffer (seen a second after connecting), and a 463 must stop sending at once.
     socket.ws.on('CB:ack,class:message', (node: BinaryNode) => {
-      if (node.attrs.id && !node.attrs.error) this.emitReceipts([{ messageId: node.attrs.id, status: 'sent', errorCode: null }]);
+      const receipt = receiptFromServerAck(node.attrs);
+      if (receipt) this.emitReceipts([receipt]);
     });
     socket.ev.on('messages.update', (updates) => this.emitReceipts(toReceiptUpdates(updates)));
     socket.ev.on('messages.upsert', (upsert) => {

@@ -33,6 +33,13 @@ export const ar: Dictionary = {
   'health.reconnectingSoon': 'جارٍ إعادة الاتصال…',
   'health.offline': 'غير متصل',
 
+  'sessionKnown.unknownTitle': 'حالة الجلسة غير معروفة الآن',
+  'sessionKnown.unreachableSince': 'تعذّر الوصول إلى وصلة منذ {since}، فأي تغيير بعدها لم يظهر.',
+  'sessionKnown.unreachable': 'تعذّر الوصول إلى وصلة، فأي تغيير بعدها لم يظهر.',
+  'sessionKnown.lastKnown': 'آخر حالة معروفة: {status} (منذ {since}).',
+  'sessionKnown.updatesItself': 'تواصل هذه الصفحة المحاولة وتعرض الحالة من جديد حالما تجيب وصلة.',
+  'sessionKnown.back': 'وصلة تجيب من جديد ({at}): الجلسة {status}.',
+
   'role.admin': 'مدير',
   'role.operator': 'مشغّل',
 
@@ -44,9 +51,11 @@ export const ar: Dictionary = {
   'status.disconnected': 'إعادة الاتصال',
   'status.logged_out': 'تم تسجيل الخروج',
   'status.failed': 'فشلت',
+  'status.unknown': 'غير معروفة (آخر حالة: {last})',
 
   'sessionError.qr_timeout': 'لم يُمسح رمز QR في الوقت المحدد.',
   'sessionError.logged_out': 'ألغى الهاتف ربط وصلة.',
+  'sessionError.logged_out_by_user': 'سجّل أحدهم الخروج من وصلة وألغى ربط الهاتف.',
   'sessionError.connection_replaced': 'تولّى جهاز آخر هذا الاتصال.',
   'sessionError.forbidden': 'رفض واتساب هذا الرقم (قد يكون محظورًا أو مقيّدًا).',
   'sessionError.connection_lost': 'انقطع الاتصال بواتساب.',
@@ -75,6 +84,15 @@ export const ar: Dictionary = {
   'session.adminOnly': 'المدير وحده يستطيع ربط الرقم أو إعادة تشغيله أو إلغاء ربطه.',
   'session.operatorQr': 'يقوم مدير بربط الهاتف. رمز QR ظاهر للمديرين فقط.',
   'session.operatorPairing': 'يقوم مدير بربط الهاتف برمز الربط.',
+
+  'restriction.title': 'قيّد واتساب هذا الرقم (الخطأ {code})',
+  'restriction.since': 'منذ {since}. لا يُرسل شيء — لا الحملات ولا الرسائل الفردية — حتى يرفع أحدٌ التقييد من هنا.',
+  'restriction.next': 'انتظر حتى يرفعه واتساب (يخبرك واتساب على الهاتف بموعده)، ثم ارفعه من هنا. الإرسال قبل ذلك قد يؤدي إلى حظر الرقم. يبقى التقييد قائمًا بعد إعادة التشغيل وإعادة الربط.',
+  'restriction.lift': 'رفع التقييد',
+  'restriction.liftConfirmTitle': 'رفع التقييد؟',
+  'restriction.liftConfirm': 'افعل ذلك فقط بعد أن يرفعه واتساب. تبقى الحملات التي أوقفها متوقفة حتى يستأنفها أحد.',
+  'restriction.cancel': 'إبقاؤه',
+  'send.blocked.restricted': 'لا يمكنك الإرسال: قيّد واتساب هذا الرقم. لن يُرسل شيء حتى يرفع أحدٌ التقييد من لوحة التحكم.',
 
   'qr.title': 'امسح للربط',
   'qr.alt': 'رمز QR لربط واتساب',
@@ -107,6 +125,8 @@ export const ar: Dictionary = {
   'timeline.title': 'التغييرات الأخيرة',
   'timeline.empty': 'لا تغييرات بعد. تظهر هنا عندما تتصل الجلسة أو تُربط أو ينقطع اتصالها.',
   'timeline.transition': '{from} ← {to}',
+  'timeline.repeated': 'تكرّر ذلك متتاليًا (عدد المرات: {count})، من {first} إلى {last}',
+  'timeline.showOlder': 'عرض التغييرات الأقدم',
   'event.start': 'بدء التشغيل',
   'event.stop': 'إيقاف',
   'event.restart': 'إعادة التشغيل',
@@ -543,6 +563,7 @@ export const ar: Dictionary = {
   'errors.csrf_rejected': 'رُفض هذا الطلب حفاظًا على أمانك. أعد تحميل الصفحة وحاول مرة أخرى.',
   'errors.origin_refused': 'رفض خادم وصلة التحديثات المباشرة من هذا العنوان. افتح لوحة التحكم من عنوان الخادم نفسه، أو أضف هذا العنوان في PUBLIC_ORIGIN.',
   'errors.session_not_ready': 'واتساب غير متصل، لذا لا يمكن إرسال شيء الآن.',
+  'errors.account_restricted': 'قيّد واتساب هذا الرقم، فلن يُرسل شيء حتى يرفع أحدٌ التقييد من لوحة التحكم.',
   'errors.internal': 'حدث خطأ في الخادم. حاول بعد قليل.',
   'errors.unexpected': 'حدث خطأ. حاول مرة أخرى.',
   'errors.code.bad_request': 'تعذّر فهم الطلب. أعد تحميل الصفحة وحاول مرة أخرى.',

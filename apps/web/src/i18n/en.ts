@@ -34,6 +34,13 @@ export const en = {
   'health.reconnectingSoon': 'Reconnecting…',
   'health.offline': 'Offline',
 
+  'sessionKnown.unknownTitle': 'The session\'s status is not known right now',
+  'sessionKnown.unreachableSince': 'Wasla can\'t be reached since {since}, so any change since then is unseen.',
+  'sessionKnown.unreachable': 'Wasla can\'t be reached, so any change since is unseen.',
+  'sessionKnown.lastKnown': 'Last known: {status} (since {since}).',
+  'sessionKnown.updatesItself': 'This page keeps trying and shows the status again as soon as Wasla answers.',
+  'sessionKnown.back': 'Wasla answers again ({at}): the session is {status}.',
+
   'role.admin': 'Admin',
   'role.operator': 'Operator',
 
@@ -45,9 +52,11 @@ export const en = {
   'status.disconnected': 'Reconnecting',
   'status.logged_out': 'Logged out',
   'status.failed': 'Failed',
+  'status.unknown': 'Not known (last: {last})',
 
   'sessionError.qr_timeout': 'The QR code was not scanned in time.',
   'sessionError.logged_out': 'The phone unlinked Wasla.',
+  'sessionError.logged_out_by_user': 'Someone logged out from Wasla and unlinked the phone.',
   'sessionError.connection_replaced': 'Another device took over this connection.',
   'sessionError.forbidden': 'WhatsApp refused this number (it may be banned or restricted).',
   'sessionError.connection_lost': 'The connection to WhatsApp was lost.',
@@ -76,6 +85,15 @@ export const en = {
   'session.adminOnly': 'Only an admin can link, restart or unlink the number.',
   'session.operatorQr': 'An admin is linking the phone. The QR code is visible to admins only.',
   'session.operatorPairing': 'An admin is linking the phone with a pairing code.',
+
+  'restriction.title': 'WhatsApp restricted this number (error {code})',
+  'restriction.since': 'Since {since}. Nothing is sent — neither campaigns nor single messages — until someone lifts the restriction here.',
+  'restriction.next': 'Wait until WhatsApp lifts it (WhatsApp on the phone says when), then lift it here. Sending before that can get the number banned. It stays in place across restarts and relinking.',
+  'restriction.lift': 'Lift the restriction',
+  'restriction.liftConfirmTitle': 'Lift the restriction?',
+  'restriction.liftConfirm': 'Do this only once WhatsApp has lifted it. Campaigns it paused stay paused until someone resumes them.',
+  'restriction.cancel': 'Keep it',
+  'send.blocked.restricted': 'You can\'t send: WhatsApp restricted this number. Nothing is sent until someone lifts the restriction on the dashboard.',
 
   'qr.title': 'Scan to link',
   'qr.alt': 'QR code to link WhatsApp',
@@ -108,6 +126,8 @@ export const en = {
   'timeline.title': 'Recent changes',
   'timeline.empty': 'No changes yet. They appear here as the session connects, links and disconnects.',
   'timeline.transition': '{from} → {to}',
+  'timeline.repeated': '{count} times in a row, from {first} to {last}',
+  'timeline.showOlder': 'Show older changes',
   'event.start': 'Started',
   'event.stop': 'Stopped',
   'event.restart': 'Restarted',
@@ -544,6 +564,7 @@ export const en = {
   'errors.csrf_rejected': 'This request was refused for your safety. Reload the page and try again.',
   'errors.origin_refused': 'The Wasla server refused live updates from this address. Open the dashboard at the server\'s own address, or add this one as PUBLIC_ORIGIN.',
   'errors.session_not_ready': 'WhatsApp is not connected, so nothing can be sent right now.',
+  'errors.account_restricted': 'WhatsApp restricted this number, so nothing is sent until someone lifts the restriction on the dashboard.',
   'errors.internal': 'Something went wrong on the server. Try again in a moment.',
   'errors.unexpected': 'Something went wrong. Try again.',
   'errors.code.bad_request': 'The request could not be understood. Reload the page and try again.',

@@ -15,6 +15,7 @@ const TRANSLATED: Partial<Record<string, MessageKey>> = {
   csrf_rejected: 'errors.csrf_rejected',
   origin_refused: 'errors.origin_refused',
   session_not_ready: 'errors.session_not_ready',
+  account_restricted: 'errors.account_restricted',
   internal: 'errors.internal',
 };
 

@@ -21,6 +21,10 @@ export interface Formatters {
   duration(seconds: number): string;
   /** "a, b and c" / "a وb وc". */
   list(items: string[]): string;
+  /** A date and time to the second, for records where seconds matter (timeline, message log). */
+  preciseDateTime(value: string | number | Date): string;
+  /** A moment past, to the second: the time alone when it is today, else the date and time. */
+  moment(value: string | number | Date, now: number): string;
 }
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -32,6 +36,7 @@ const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
 export function createFormatters(locale: Locale): Formatters {
   const dateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'short' });
   const time = new Intl.DateTimeFormat(locale, { timeStyle: 'medium' });
+  const preciseDateTime = new Intl.DateTimeFormat(locale, { dateStyle: 'medium', timeStyle: 'medium' });
   const number = new Intl.NumberFormat(locale);
   const relative = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
   const regions = new Intl.DisplayNames([locale], { type: 'region' });
@@ -79,5 +84,10 @@ export function createFormatters(locale: Locale): Formatters {
       return units.day.format(Math.round(size / 8640) / 10);
     },
     list: (items) => list.format(items),
+    preciseDateTime: (value) => preciseDateTime.format(toDate(value)),
+    moment(value, now) {
+      const date = toDate(value);
+      return sameDay.format(date) === sameDay.format(new Date(now)) ? time.format(date) : preciseDateTime.format(date);
+    },
   };
 }

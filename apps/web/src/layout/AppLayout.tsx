@@ -7,6 +7,7 @@ import { useT } from '@/i18n';
 import { AppTopbar } from './AppTopbar';
 import { AppSidebar } from './AppSidebar';
 import { useLayout } from './LayoutProvider';
+import { SessionKnownNotice } from '@/components/session/SessionKnownNotice';
 
 /** Sakai's shell: topbar, sidebar menu and the page. */
 export function AppLayout({ children }: { children: ReactNode }) {
@@ -26,7 +27,10 @@ export function AppLayout({ children }: { children: ReactNode }) {
       <AppTopbar />
       <AppSidebar />
       <div className="layout-main">
-        <main id="main-content" tabIndex={-1}>{children}</main>
+        <main id="main-content" tabIndex={-1}>
+          <SessionKnownNotice />
+          {children}
+        </main>
       </div>
       {menuOpen ? <div className="layout-mask" aria-hidden="true" onClick={closeMenu} /> : null}
     </div>

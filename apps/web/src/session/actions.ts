@@ -13,6 +13,8 @@ export interface SessionActions {
   logout(): Promise<SessionState>;
   /** Link by pairing code instead of QR; the code appears in the state as `pairingCode`. */
   requestPairingCode(phoneNumber: string): Promise<SessionState>;
+  /** Ends the number's restriction by WhatsApp (463): sending may go on. Any user. */
+  liftRestriction(): Promise<SessionState>;
 }
 
 /** POSTs a session route and returns the answered state. */
@@ -38,5 +40,6 @@ export function createSessionActions(store: SessionStore, post: PostSessionRoute
     restart: () => run('restart'),
     logout: () => run('logout'),
     requestPairingCode: (phoneNumber: string) => run('pairing-code', { phoneNumber }),
+    liftRestriction: () => run('restriction/lift'),
   });
 }

@@ -100,8 +100,8 @@ export class SessionConnection {
   private connect(): void {
     const { env } = this.options;
     if (!env.isOnline()) return this.wentOffline();
-    if (!env.WebSocket) return this.options.store.setHealth({ kind: 'offline', retryAt: null });
-    this.options.store.setHealth({ kind: this.everOpened ? 'reconnecting' : 'connecting', retryAt: null });
+    if (!env.WebSocket) return this.options.store.setHealth({ kind: 'offline', retryAt: null }, this.options.env.clock.now());
+    this.options.store.setHealth({ kind: this.everOpened ? 'reconnecting' : 'connecting', retryAt: null }, this.options.env.clock.now());
     let socket: WebSocketLike;
     try {
       socket = new env.WebSocket(this.options.url);
@@ -140,7 +140,7 @@ export class SessionConnection {
     const subscribe: WsClientMessage = { type: 'subscribe', events: [...SUBSCRIBED_EVENTS] };
     if (this.options.sessionId !== DEFAULT_SESSION_ID) subscribe.sessionId = this.options.sessionId;
     this.send(subscribe);
-    this.options.store.setHealth({ kind: 'live', retryAt: null });
+    this.options.store.setHealth({ kind: 'live', retryAt: null }, this.options.env.clock.now());
   }
 
   /** Any traffic proves the socket alive: the watchdog starts over. */
@@ -194,7 +194,7 @@ export class SessionConnection {
     if (this.phase !== 'running') return;
     if (code === WS_CLOSE.notAuthenticated || code === WS_CLOSE.notAllowed) {
       this.phase = 'stopped';
-      this.options.store.setHealth({ kind: 'offline', retryAt: null });
+      this.options.store.setHealth({ kind: 'offline', retryAt: null }, this.options.env.clock.now());
       this.options.onAuthLost?.(code === WS_CLOSE.notAuthenticated ? 'unauthenticated' : 'forbidden');
       return;
     }
@@ -210,7 +210,7 @@ export class SessionConnection {
     if (!isOnline()) return this.wentOffline();
     this.cancelRetry?.();
     const delay = this.backoff.duration();
-    this.options.store.setHealth({ kind: 'reconnecting', retryAt: clock.now() + delay });
+    this.options.store.setHealth({ kind: 'reconnecting', retryAt: clock.now() + delay }, this.options.env.clock.now());
     this.cancelRetry = this.cleanupAll.schedule(clock, () => {
       this.cancelRetry = null;
       this.connect();
@@ -222,7 +222,7 @@ export class SessionConnection {
     if (this.phase !== 'running' || this.socket) return;
     this.cancelRetry?.();
     this.cancelRetry = null;
-    this.options.store.setHealth({ kind: 'offline', retryAt: null });
+    this.options.store.setHealth({ kind: 'offline', retryAt: null }, this.options.env.clock.now());
   }
 
   private discardSocket(): void {

@@ -97,6 +97,31 @@ describe('leader election between tabs', () => {
     third.client.stop();
   });
 
+  test("the socket dropping makes the state unknown in every tab, since the leader's moment; live again, known again", async () => {
+    const browser = fakeBrowser();
+    const first = openTab(browser);
+    await flush();
+    const socket = browser.sockets.instances[0]!;
+    socket.serverOpen();
+    socket.serverSend(update(makeState({ rev: 4, status: 'ready', isReady: true })));
+    await flush();
+    socket.serverClose(1006);
+    const since = first.snapshot().unknownSince;
+    assert.equal(typeof since, 'number', 'the leader no longer knows');
+    const second = openTab(browser);
+    await flush();
+    assert.equal(second.snapshot().state?.status, 'ready', 'the last known state');
+    assert.equal(second.snapshot().unknownSince, since, "a tab opened later tells the leader's moment, not its own");
+    browser.clock.advance(60_000);
+    await flush();
+    browser.sockets.instances.at(-1)!.serverOpen();
+    await flush();
+    assert.equal(first.snapshot().unknownSince, null);
+    assert.equal(second.snapshot().unknownSince, null);
+    first.client.stop();
+    second.client.stop();
+  });
+
   test('without Web Locks every tab is its own leader, with its own socket', async () => {
     const browser = fakeBrowser({ locks: false });
     const first = openTab(browser);

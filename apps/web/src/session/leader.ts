@@ -190,6 +190,7 @@ export class SessionTabs {
         if (message.state) store.apply(message.state, 'tab');
         store.setHealth(message.health);
         store.setFetchError(message.fetchError);
+        store.setUnknownSince(message.unknownSince);
         return;
       case 'message_status':
         store.emit('message_status', message.event);
@@ -223,8 +224,8 @@ export class SessionTabs {
   }
 
   private postSync(): void {
-    const { state, health, fetchError } = this.options.store.getSnapshot();
-    this.post({ type: 'sync', state, health, fetchError });
+    const { state, health, fetchError, unknownSince } = this.options.store.getSnapshot();
+    this.post({ type: 'sync', state, health, fetchError, unknownSince });
   }
 
   private post(message: TabMessage): void {

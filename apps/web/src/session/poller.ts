@@ -90,13 +90,14 @@ export class SessionPoller {
       const state = await this.fetchState(store.sessionId, held ? sessionStateEtag(held) : null, this.abort.signal);
       if (this.abort.signal.aborted) return;
       if (state) store.apply(state, 'poll');
-      store.setFetchError(null);
+      store.setFetchError(null, this.options.clock.now());
     } catch (error) {
       if (this.abort.signal.aborted) return;
       store.setFetchError(
         error instanceof ApiError
           ? { code: error.code, message: error.message }
           : { code: 'invalid_response', message: 'The server sent a session state this page does not understand.' },
+        this.options.clock.now(),
       );
     }
   }

@@ -92,8 +92,8 @@ describe('the useSession() value', () => {
     store.apply(makeState({ rev: 2, status: 'ready', isReady: true, phoneNumber: '+966501234567', lastUpdate: '2025-03-04T05:06:07.000Z' }), 'ws');
     const value = toSessionValue(store.getSnapshot(), 'default', refresh);
     assert.deepEqual(Object.keys(value).sort(), [
-      'epoch', 'error', 'errorCode', 'health', 'isLoading', 'isReady', 'lastUpdate', 'nextRetryAt', 'pairingCode',
-      'phoneNumber', 'qrCode', 'qrExpiresAt', 'refreshSession', 'rev', 'sessionId', 'status',
+      'epoch', 'error', 'errorCode', 'health', 'isKnown', 'isLoading', 'isReady', 'lastUpdate', 'nextRetryAt', 'pairingCode',
+      'phoneNumber', 'qrCode', 'qrExpiresAt', 'refreshSession', 'restriction', 'rev', 'sessionId', 'status', 'unknownSince',
     ]);
     assert.equal(value.status, 'ready');
     assert.equal(value.lastUpdate?.toISOString(), '2025-03-04T05:06:07.000Z');

@@ -1,4 +1,4 @@
-import type { SessionStatus } from '@wasla/protocol';
+import type { SessionRestriction, SessionStatus } from '@wasla/protocol';
 import type { SessionHealth, SessionSnapshot } from './store.js';
 
 /**
@@ -22,15 +22,25 @@ export interface SessionValue {
   pairingCode: string | null;
   errorCode: string | null;
   nextRetryAt: string | null;
+  /** Set while WhatsApp has restricted the number (463): nothing is sent until a person lifts it. */
+  restriction: SessionRestriction | null;
   epoch: number | null;
   rev: number | null;
   sessionId: string;
   health: SessionHealth;
+  /**
+   * Whether `status` (and the rest of the state) is known to be true now: false before
+   * the first state, and while Wasla can't be reached. When false, the state is the last
+   * one known, true as of `unknownSince`.
+   */
+  isKnown: boolean;
+  /** Since when the state has not been known, while Wasla can't be reached; null otherwise. */
+  unknownSince: Date | null;
 }
 
 /** Maps a snapshot to what components read. Pure; memoize with {@link createValueReader}. */
 export function toSessionValue(snapshot: SessionSnapshot, sessionId: string, refreshSession: () => Promise<void>): SessionValue {
-  const { state, health, isLoading, fetchError } = snapshot;
+  const { state, health, isLoading, fetchError, unknownSince } = snapshot;
   return {
     status: state?.status ?? 'connecting',
     qrCode: state?.qrCode ?? null,
@@ -44,10 +54,13 @@ export function toSessionValue(snapshot: SessionSnapshot, sessionId: string, ref
     pairingCode: state?.pairingCode ?? null,
     errorCode: state ? state.errorCode : (fetchError?.code ?? null),
     nextRetryAt: state?.nextRetryAt ?? null,
+    restriction: state?.restriction ?? null,
     epoch: state?.epoch ?? null,
     rev: state?.rev ?? null,
     sessionId: state?.sessionId ?? sessionId,
     health,
+    isKnown: state !== null && unknownSince === null,
+    unknownSince: unknownSince === null ? null : new Date(unknownSince),
   };
 }
 

@@ -117,4 +117,53 @@ describe('SessionStore', () => {
     store.emit('message_received', makeMessage());
     assert.deepEqual(heard, ['first', 'second', 'second']);
   });
+
+  describe('whether the state is known', () => {
+    const ready = () => makeState({ rev: 3, status: 'ready', isReady: true });
+
+    test('the link dropping makes it unknown since that moment; it stays unknown, with the first moment, until the socket is live again', () => {
+      const store = new SessionStore('default');
+      store.apply(ready(), 'ws');
+      store.setHealth({ kind: 'live', retryAt: null }, 1_000);
+      assert.equal(store.getSnapshot().unknownSince, null);
+      store.setHealth({ kind: 'reconnecting', retryAt: 6_000 }, 5_000);
+      assert.equal(store.getSnapshot().unknownSince, 5_000);
+      store.setHealth({ kind: 'reconnecting', retryAt: null }, 6_000);
+      store.setFetchError({ code: 'network', message: 'Could not reach the Wasla server.' }, 7_000);
+      store.setHealth({ kind: 'offline', retryAt: null }, 8_000);
+      assert.equal(store.getSnapshot().unknownSince, 5_000, 'since the first moment, not the latest failure');
+      assert.equal(store.getSnapshot().state?.status, 'ready', 'the last known state is kept');
+      store.setHealth({ kind: 'live', retryAt: null }, 9_000);
+      assert.equal(store.getSnapshot().unknownSince, null);
+    });
+
+    test('a fetch that succeeds while the socket is down confirms the state; one that fails makes it unknown', () => {
+      const store = new SessionStore('default');
+      store.apply(ready(), 'poll');
+      store.setHealth({ kind: 'reconnecting', retryAt: 3_000 }, 2_000);
+      store.setFetchError(null, 2_500);
+      assert.equal(store.getSnapshot().unknownSince, null, 'the poll backs up the socket');
+      store.setFetchError({ code: 'network', message: 'Could not reach the Wasla server.' }, 12_000);
+      assert.equal(store.getSnapshot().unknownSince, 12_000);
+    });
+
+    test("the first connection attempt alone doesn't make it unknown; a failed fetch while the socket is live doesn't either", () => {
+      const store = new SessionStore('default');
+      store.setHealth({ kind: 'connecting', retryAt: null }, 1_000);
+      store.apply(ready(), 'poll');
+      assert.equal(store.getSnapshot().unknownSince, null);
+      store.setHealth({ kind: 'live', retryAt: null }, 2_000);
+      store.setFetchError({ code: 'network', message: 'Could not reach the Wasla server.' }, 3_000);
+      assert.equal(store.getSnapshot().unknownSince, null);
+    });
+
+    test("another tab's moment is taken as it is; an unchanged one changes nothing", () => {
+      const store = new SessionStore('default');
+      store.setUnknownSince(4_000);
+      const snapshot = store.getSnapshot();
+      assert.equal(snapshot.unknownSince, 4_000);
+      store.setUnknownSince(4_000);
+      assert.equal(store.getSnapshot(), snapshot);
+    });
+  });
 });

@@ -33,13 +33,21 @@ export interface SessionSnapshot {
   /** True until the first state arrives, or the first attempt to get one fails. */
   readonly isLoading: boolean;
   readonly fetchError: SessionFetchError | null;
+  /**
+   * Since when (epoch ms) this page can't tell whether `state` is still true: the link to
+   * Wasla dropped (or never came up) and no fetch has confirmed the state since. Null while
+   * the state is known: the WebSocket is live, or the last fetch succeeded.
+   */
+  readonly unknownSince: number | null;
 }
 
 /** The changes a snapshot can go through, one reducer for all of them. */
 export type SessionAction =
   | { type: 'state'; state: SessionState; source: SessionSource }
-  | { type: 'health'; health: SessionHealth }
-  | { type: 'fetchError'; error: SessionFetchError | null }
+  | { type: 'health'; health: SessionHealth; at: number }
+  | { type: 'fetchError'; error: SessionFetchError | null; at: number }
+  /** The leading tab's `unknownSince`, so every tab says the same "since when". */
+  | { type: 'unknownSince'; unknownSince: number | null }
   /** Forget everything: the login changed, and the next user may not see what the last one did. */
   | { type: 'reset' };
 
@@ -49,7 +57,15 @@ export const INITIAL_SNAPSHOT: SessionSnapshot = Object.freeze({
   health: Object.freeze({ kind: 'connecting', retryAt: null }),
   isLoading: true,
   fetchError: null,
+  unknownSince: null,
 });
+
+/** The link can't carry news now: what was shown may have changed unseen. */
+const LINK_DOWN: ReadonlySet<SessionHealth['kind']> = new Set(['reconnecting', 'offline']);
+
+function withUnknownSince(snapshot: SessionSnapshot, unknownSince: number | null): SessionSnapshot {
+  return snapshot.unknownSince === unknownSince ? snapshot : Object.freeze({ ...snapshot, unknownSince });
+}
 
 /**
  * The pure reducer: returns `snapshot` itself when the action changes nothing, which is
@@ -63,17 +79,25 @@ export function reduceSession(snapshot: SessionSnapshot, action: SessionAction):
       return Object.freeze({ ...snapshot, state: Object.freeze({ ...action.state }), source: action.source, isLoading: false });
     case 'health': {
       const { kind, retryAt } = action.health;
-      if (snapshot.health.kind === kind && snapshot.health.retryAt === retryAt) return snapshot;
-      return Object.freeze({ ...snapshot, health: Object.freeze({ kind, retryAt }) });
+      // Live: every change is pushed, so the state is the truth. Down: it was the truth
+      // until now, and nobody can say for how much longer.
+      const unknownSince = kind === 'live' ? null : LINK_DOWN.has(kind) ? (snapshot.unknownSince ?? action.at) : snapshot.unknownSince;
+      if (snapshot.health.kind === kind && snapshot.health.retryAt === retryAt) return withUnknownSince(snapshot, unknownSince);
+      return Object.freeze({ ...snapshot, health: Object.freeze({ kind, retryAt }), unknownSince });
     }
     case 'fetchError': {
       const error = action.error;
       const same = error === null ? snapshot.fetchError === null : snapshot.fetchError?.code === error.code && snapshot.fetchError.message === error.message;
       // A failure before any state ends the loading: the UI shows the error, not a spinner.
       const isLoading = snapshot.isLoading && error === null;
-      if (same && isLoading === snapshot.isLoading) return snapshot;
-      return Object.freeze({ ...snapshot, isLoading, fetchError: error && Object.freeze({ code: error.code, message: error.message }) });
+      // A fetch that succeeded confirms the state (the poll backs up a dropped socket);
+      // one that failed while the socket is down too leaves nothing to go by.
+      const unknownSince = error === null ? null : snapshot.health.kind === 'live' ? snapshot.unknownSince : (snapshot.unknownSince ?? action.at);
+      if (same && isLoading === snapshot.isLoading) return withUnknownSince(snapshot, unknownSince);
+      return Object.freeze({ ...snapshot, isLoading, unknownSince, fetchError: error && Object.freeze({ code: error.code, message: error.message }) });
     }
+    case 'unknownSince':
+      return withUnknownSince(snapshot, action.unknownSince);
     case 'reset':
       return snapshot === INITIAL_SNAPSHOT ? snapshot : INITIAL_SNAPSHOT;
   }
@@ -131,12 +155,18 @@ export class SessionStore {
     return this.dispatch({ type: 'state', state, source });
   }
 
-  setHealth(health: SessionHealth): void {
-    this.dispatch({ type: 'health', health });
+  /** `at`: when it happened (epoch ms), for `unknownSince`. */
+  setHealth(health: SessionHealth, at: number = Date.now()): void {
+    this.dispatch({ type: 'health', health, at });
   }
 
-  setFetchError(error: SessionFetchError | null): void {
-    this.dispatch({ type: 'fetchError', error });
+  setFetchError(error: SessionFetchError | null, at: number = Date.now()): void {
+    this.dispatch({ type: 'fetchError', error, at });
+  }
+
+  /** Takes the leading tab's `unknownSince` as it is. */
+  setUnknownSince(unknownSince: number | null): void {
+    this.dispatch({ type: 'unknownSince', unknownSince });
   }
 
   /**

@@ -31,6 +31,7 @@ export const tabMessageSchema = z.discriminatedUnion('type', [
     state: sessionStateSchema.nullable(),
     health: z.object({ kind: z.enum(['connecting', 'live', 'reconnecting', 'offline']), retryAt: z.number().nullable() }),
     fetchError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    unknownSince: z.number().nullable(),
   }),
   z.object({ type: z.literal('message_status'), event: messageStatusEventSchema }),
   z.object({ type: z.literal('message_received'), event: messageSchema }),

@@ -27,6 +27,7 @@ export function makeState(overrides: Partial<SessionState> = {}): SessionState {
     error: null,
     errorCode: null,
     nextRetryAt: null,
+    restriction: null,
     ...overrides,
   };
 }

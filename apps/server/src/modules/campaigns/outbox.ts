@@ -4,6 +4,7 @@ import { ConnectionClosedDuringSend } from '../../whatsapp/provider.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import { receiptFailureReason } from '../messages/service.js';
 import type { MessageService } from '../messages/service.js';
+import { isRestrictionAck } from '../sessions/service.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import { DAY_MS, HOUR_MS, nextSlot, pickGap } from './pacing.js';
@@ -20,8 +21,6 @@ export interface OutboxHost {
   waiting(campaignId: string, wait: { code: CampaignWaitCode; until: Date | null } | null): void;
   /** No recipient is left to send to. */
   finished(campaignId: string): Promise<void>;
-  /** WhatsApp restricted the account: pause every running campaign of the session. */
-  restricted(sessionId: string, reason: string): Promise<void>;
 }
 
 export interface OutboxOptions {
@@ -44,11 +43,6 @@ const CHECK_BATCH = 50;
 /** After an unexpected error (the database away, say), try again after this long. */
 const ERROR_PAUSE_MS = 5_000;
 const DEFAULT_ACK_TIMEOUT_MS = 20_000;
-/** WhatsApp's ack error when it restricts an account from starting chats. */
-const RESTRICTED_ACK_CODES = new Set(['463']);
-const RESTRICTED_REASON = 'WhatsApp restricted this account from messaging (error 463), so sending stopped. Wait a day or more before resuming.';
-
-const restricts = (update: ReceiptUpdate): boolean => update.status === 'failed' && update.errorCode !== null && RESTRICTED_ACK_CODES.has(update.errorCode);
 // setTimeout's largest delay; longer waits are re-checked when it fires.
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -75,14 +69,14 @@ export class SessionOutbox {
   private pendingWake = false;
   private loop: Promise<void> | null = null;
   private ack: AckWaiter | null = null;
+  /** The message being sent now, until its outcome is stored. */
+  private sending: Promise<void> = Promise.resolve();
   private interruptSend: (() => void) | null = null;
   private lastSentAt: Date | null = null;
   private gapMs = 0;
   private historyLoaded = false;
   /** The session's campaign sends in the last hour and day: counted by the database, plus every claim since. */
   private recent: { hour: number; day: number } | null = null;
-  /** Set when an ack said the account is restricted; cleared when a person resumes. */
-  private restrictedSince: Date | null = null;
   private readonly logger: Logger;
 
   constructor(private readonly options: OutboxOptions) {
@@ -112,33 +106,19 @@ export class SessionOutbox {
     }
   }
 
-  /** Why sending is stopped for the account, while an ack said it is restricted; else null. */
-  get restriction(): string | null {
-    return this.restrictedSince ? RESTRICTED_REASON : null;
-  }
-
-  /** Lets sending go on after a person resumed a campaign paused for a restriction. */
-  clearRestriction(): void {
-    this.restrictedSince = null;
-    this.wake();
-  }
-
-  /** Receipts of the session's messages: the awaited ack, and restrictions. */
+  /** Receipts of the session's messages: the awaited ack. (A restriction is the session's state.) */
   receipts(updates: ReceiptUpdate[]): void {
     for (const update of updates) {
-      const awaited = this.ack?.messageId === update.messageId;
-      if (restricts(update) && !this.restrictedSince) {
-        this.restrictedSince = this.now();
-        // The refused campaign message records its recipient's failure first (`sendStep`),
-        // then pauses: whoever sees the pause sees the refused recipient.
-        if (!awaited) this.pauseForRestriction();
-      }
-      if (awaited) this.ack!.resolve(update);
+      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
     }
   }
 
-  private pauseForRestriction(): void {
-    this.options.host.restricted(this.sessionId, RESTRICTED_REASON).catch((error: unknown) => this.logger.error({ err: error }, 'could not pause the campaigns'));
+  /**
+   * Resolves when the message being sent now (if any) has its outcome stored. Campaigns
+   * pause for a restriction after it, so whoever sees the pause sees the refused recipient.
+   */
+  settled(): Promise<void> {
+    return this.sending;
   }
 
   async stop(): Promise<void> {
@@ -150,6 +130,11 @@ export class SessionOutbox {
 
   private sessionReady(): boolean {
     return this.options.sessions.has(this.sessionId) && this.options.sessions.state(this.sessionId).status === 'ready';
+  }
+
+  /** While WhatsApp has restricted the number, nothing goes out. */
+  private restricted(): boolean {
+    return this.options.sessions.has(this.sessionId) && this.options.sessions.state(this.sessionId).restriction !== null;
   }
 
   private async run(): Promise<void> {
@@ -182,7 +167,7 @@ export class SessionOutbox {
   }
 
   private async step(): Promise<Step> {
-    if (this.restrictedSince || !this.sessionReady()) return SLEEP;
+    if (this.restricted() || !this.sessionReady()) return SLEEP;
     const { repository, store, host } = this.options;
     const [campaign] = await repository.bySessionAndStatus(this.sessionId, ['running']);
     if (!campaign) return SLEEP;
@@ -198,7 +183,9 @@ export class SessionOutbox {
     const wait = await this.pace(campaign);
     host.waiting(campaign.id, wait);
     if (wait) return { next: 'sleep', until: wait.until };
-    await this.send(campaign, recipient);
+    const sending = this.send(campaign, recipient);
+    this.sending = sending.catch(() => undefined);
+    await sending;
     return NOW;
   }
 
@@ -314,9 +301,11 @@ export class SessionOutbox {
       this.interruptSend = null;
     }
     // Sent means WhatsApp acknowledged it, as after a crash: a message Baileys wrote as the
-    // connection closed (a logout) may never have arrived. A restriction in this ack is
-    // handled by `receipts` before the next step begins.
+    // connection closed (a logout) may never have arrived.
     const ack = await acked;
+    // The session queued the restriction before passing this ack on: once its queue has
+    // run, the next step sees the number restricted and sends nothing.
+    if (ack && isRestrictionAck(ack)) await this.options.sessions.idle(this.sessionId);
     if (ack === null) {
       await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());
       host.progress(campaign.id);
@@ -326,7 +315,6 @@ export class SessionOutbox {
       await messages.setStatus(this.sessionId, messageId, 'failed', error, errorCode);
       await store.applyMessageStatus(messageId, 'failed', errorCode, error, this.now().toISOString());
       host.progress(campaign.id);
-      if (restricts(ack)) this.pauseForRestriction();
     } else {
       await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
     }

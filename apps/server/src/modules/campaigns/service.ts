@@ -16,6 +16,9 @@ import type { RecipientsRepository } from './recipients-repository.js';
 import type { CampaignRecord, CampaignsRepository } from './repository.js';
 import { templateVariables } from './template.js';
 
+
+/** How long a restriction's pause waits for the message in flight to store its outcome. */
+const SETTLE_BEFORE_PAUSE_MS = 5_000;
 export interface CampaignServiceOptions {
   repository: CampaignsRepository;
   recipients: RecipientsRepository;
@@ -49,6 +52,8 @@ export class CampaignService implements OutboxHost {
   readonly drafts: CampaignDrafts;
   private readonly scheduleTimers = new Map<string, NodeJS.Timeout>();
   private readonly readiness = new Map<string, boolean>();
+  /** Whether each session's number was restricted at its last update. */
+  private readonly restrictions = new Map<string, boolean>();
   /** Changes of campaign status are made one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
@@ -185,7 +190,8 @@ export class CampaignService implements OutboxHost {
     return this.serial(async () => {
       const record = await this.record(id);
       if (record.status !== 'paused') throw new AppError('invalid_campaign_state', `Only a paused campaign can be resumed; this one is ${record.status}.`);
-      if (record.pause?.code === 'account_restricted') this.outbox(record.sessionId).clearRestriction();
+      // "Resume anyway": the person says WhatsApp lets the number send again.
+      if (record.pause?.code === 'account_restricted' && this.sessionRestriction(record.sessionId)) await this.options.sessions.liftRestriction(record.sessionId);
       if (!record.startedAt && record.scheduledAt && new Date(record.scheduledAt) > this.now()) {
         // Paused before its time came: it waits for its time again.
         await this.options.repository.setStatus(id, ['paused'], 'scheduled', { at: this.now().toISOString(), pause: null });
@@ -215,7 +221,7 @@ export class CampaignService implements OutboxHost {
   private async begin(record: CampaignRecord, from: CampaignStatus[], change: { started?: boolean }): Promise<void> {
     const at = this.now().toISOString();
     const outbox = this.outbox(record.sessionId);
-    const restricted = outbox.restriction;
+    const restricted = this.sessionRestriction(record.sessionId);
     const ready = this.sessionReady(record.sessionId);
     const pause: { code: CampaignPauseCode; reason: string } | null = restricted
       ? { code: 'account_restricted', reason: restricted }
@@ -256,11 +262,25 @@ export class CampaignService implements OutboxHost {
 
   // ---- Following the session ----
 
+  /** Why the number may not send, while WhatsApp has restricted it; else null. */
+  private sessionRestriction(sessionId: string): string | null {
+    return this.options.sessions.has(sessionId) ? (this.options.sessions.state(sessionId).restriction?.reason ?? null) : null;
+  }
+
   private sessionReady(sessionId: string): boolean {
     return this.options.sessions.has(sessionId) && this.options.sessions.state(sessionId).status === 'ready';
   }
 
   private readonly onSessionUpdate = (state: SessionState): void => {
+    const restricted = state.restriction !== null;
+    if (this.restrictions.get(state.sessionId) !== restricted) {
+      this.restrictions.set(state.sessionId, restricted);
+      if (state.restriction) {
+        void this.restricted(state.sessionId, state.restriction.reason).catch((error: unknown) => this.options.logger.error({ err: error, sessionId: state.sessionId }, 'could not pause the campaigns'));
+      } else {
+        this.outboxes.get(state.sessionId)?.wake();
+      }
+    }
     const ready = state.status === 'ready';
     if (this.readiness.get(state.sessionId) === ready) return;
     void this.followReadiness(state).catch((error: unknown) => this.options.logger.error({ err: error, sessionId: state.sessionId }, 'could not follow the session'));
@@ -358,8 +378,13 @@ export class CampaignService implements OutboxHost {
     });
   }
 
-  restricted(sessionId: string, reason: string): Promise<void> {
+  /** WhatsApp restricted the number: every running campaign of the session pauses, saying why. */
+  private restricted(sessionId: string, reason: string): Promise<void> {
     return this.serial(async () => {
+      // The refused message's recipient is stored as failed first (a few seconds at most):
+      // whoever sees the pause sees why.
+      const outbox = this.outboxes.get(sessionId);
+      if (outbox) await Promise.race([outbox.settled(), new Promise((resolve) => setTimeout(resolve, SETTLE_BEFORE_PAUSE_MS).unref())]);
       const at = this.now().toISOString();
       for (const campaign of await this.options.repository.bySessionAndStatus(sessionId, ['running', 'paused'])) {
         if (campaign.pause?.code === 'user' || campaign.pause?.code === 'account_restricted') continue;

@@ -32,6 +32,8 @@ export class MessageService {
    */
   async send(sessionId: string, to: string, text: string): Promise<Message> {
     const phone = normalizePhone(to, this.options.defaultCountry);
+    // Like a campaign: nothing goes out while WhatsApp has restricted the number.
+    this.options.sessions.assertNotRestricted(sessionId);
     const connection = this.options.sessions.readyConnection(sessionId);
     if (text.trim().length === 0) throw new AppError('validation_failed', 'The message text is empty.');
     if (await this.options.suppressions.has(phone.e164)) {

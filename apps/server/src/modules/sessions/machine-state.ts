@@ -1,4 +1,4 @@
-import type { SessionErrorCode, SessionState, SessionStatus } from '@wasla/protocol';
+import type { SessionErrorCode, SessionRestriction, SessionState, SessionStatus } from '@wasla/protocol';
 import type { BackoffPolicy } from './backoff.js';
 
 /** The session machine's whole state: what is published, plus what only the machine needs. */
@@ -28,7 +28,10 @@ export type SessionEvent =
   | { type: 'open'; phoneNumber: string | null }
   | { type: 'closed'; statusCode: number | null; message: string | null }
   // From the service's retry timer.
-  | { type: 'retry_due' };
+  | { type: 'retry_due' }
+  // The number itself, whatever the connection: WhatsApp restricted it (an ack's error), or a person lifted that.
+  | { type: 'restricted'; restriction: SessionRestriction }
+  | { type: 'lift_restriction' };
 
 /** Work the service does after a transition, in the order given. */
 export type SessionEffect =
@@ -41,7 +44,9 @@ export type SessionEffect =
   | { type: 'wipe_credentials' }
   | { type: 'schedule_retry'; delayMs: number }
   | { type: 'cancel_retry' }
-  | { type: 'request_pairing_code'; phoneDigits: string };
+  | { type: 'request_pairing_code'; phoneDigits: string }
+  /** Store the number's restriction (null: remove it), so it outlives a restart. */
+  | { type: 'store_restriction'; restriction: SessionRestriction | null };
 
 /** What a transition may depend on besides the state and the event; passed in to keep it pure. */
 export interface TransitionContext {

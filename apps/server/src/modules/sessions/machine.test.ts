@@ -135,6 +135,8 @@ const EVENTS = {
   'closed 503': closed(503),
   'closed null': closed(null),
   retry_due: { type: 'retry_due' },
+  restricted: { type: 'restricted', restriction: { code: '463', since: '2025-01-01T00:00:00.000Z', reason: 'restricted' } },
+  lift_restriction: { type: 'lift_restriction' },
 } as const satisfies Record<string, SessionEvent>;
 type EventName = keyof typeof EVENTS;
 
@@ -162,7 +164,7 @@ const EXPECTED: Record<EventName, Row> = {
   restart: sameRow('connecting: cancel_retry disconnect connect').map((outcome, index) =>
     ['qr', 'pairing'].includes(SESSION_STATUSES[index]!) ? 'connecting: cancel_retry disconnect wipe_credentials connect' : outcome,
   ) as Row,
-  logout: sameRow('logged_out[logged_out]: cancel_retry logout_remote wipe_credentials').map((outcome, index) => (SESSION_STATUSES[index] === 'logged_out' ? '-' : outcome)) as Row,
+  logout: sameRow('logged_out[logged_out_by_user]: cancel_retry logout_remote wipe_credentials').map((outcome, index) => (SESSION_STATUSES[index] === 'logged_out' ? '-' : outcome)) as Row,
   request_pairing_code: ['connecting: connect', 'connecting:', 'qr: request_pairing_code', 'pairing: request_pairing_code', 'rejected', 'connecting: cancel_retry connect', 'connecting: connect', 'connecting: connect'],
   connecting: ['-', '-', '-', '-', '-', 'connecting: cancel_retry', '-', '-'],
   qr: ['-', 'qr:', 'qr:', '-', '-', 'qr: cancel_retry', '-', '-'],
@@ -181,6 +183,9 @@ const EXPECTED: Record<EventName, Row> = {
   'closed 503': backoffRow('service_unavailable'),
   'closed null': backoffRow('connection_lost'),
   retry_due: ['-', '-', '-', '-', '-', 'connecting: connect', '-', '-'],
+  // The number's restriction leaves the status alone, whatever it is.
+  restricted: SESSION_STATUSES.map((status) => `${status}: store_restriction`) as unknown as Row,
+  lift_restriction: sameRow('-'),
 };
 
 describe('every (status, event) pair', () => {
@@ -221,7 +226,7 @@ describe('initialState', () => {
     assert.deepEqual(state, {
       public: {
         sessionId: 'sales', epoch: 42, rev: 0, status: 'stopped', isReady: false, lastUpdate: '2025-01-01T00:00:00.000Z',
-        qrCode: null, qrExpiresAt: null, pairingCode: null, phoneNumber: null, error: null, errorCode: null, nextRetryAt: null,
+        qrCode: null, qrExpiresAt: null, pairingCode: null, phoneNumber: null, error: null, errorCode: null, nextRetryAt: null, restriction: null,
       },
       attempt: 0,
       pairingPhone: null,
@@ -393,7 +398,7 @@ describe('unlinking', () => {
     const session = sessionIn('ready');
     const result = session.send({ type: 'logout' });
     assert.deepEqual(result.effects, [{ type: 'cancel_retry' }, { type: 'logout_remote' }, { type: 'wipe_credentials' }] satisfies SessionEffect[]);
-    assert.deepEqual([session.public.status, session.public.errorCode, session.public.error, session.public.phoneNumber], ['logged_out', 'logged_out', 'Logged out from Wasla.', null]);
+    assert.deepEqual([session.public.status, session.public.errorCode, session.public.error, session.public.phoneNumber], ['logged_out', 'logged_out_by_user', 'Logged out from Wasla: the phone was unlinked from the dashboard or the API.', null]);
     assert.equal(session.send(closed(401)).changed, false, 'the close that follows changes nothing');
   });
 
@@ -403,5 +408,23 @@ describe('unlinking', () => {
     assert.deepEqual([session.public.status, session.public.phoneNumber, session.public.error], ['connecting', null, null]);
     session.send(QR_1);
     assert.equal(session.public.status, 'qr');
+  });
+});
+
+describe("the number's restriction", () => {
+  const restriction = { code: '463', since: '2025-03-01T09:00:00.000Z', reason: 'WhatsApp restricted this account.' };
+
+  test('kept through disconnects, a logout and relinking, stored once; lifted only by a person, stored again', () => {
+    const session = sessionIn('ready');
+    assert.deepEqual(session.send({ type: 'restricted', restriction }).effects, [{ type: 'store_restriction', restriction }]);
+    assert.equal(session.send({ type: 'restricted', restriction: { ...restriction, since: '2025-03-02T00:00:00.000Z' } }).changed, false, 'the first moment stays');
+    session.sendAll([closed(428), { type: 'retry_due' }, { type: 'open', phoneNumber: PHONE }, { type: 'logout' }, { type: 'start' }, QR_1, closed(515), { type: 'open', phoneNumber: PHONE }]);
+    assert.deepEqual([session.public.status, session.public.restriction], ['ready', restriction]);
+    const lifted = session.send({ type: 'lift_restriction' });
+    assert.deepEqual([lifted.changed, lifted.effects, session.public.restriction], [true, [{ type: 'store_restriction', restriction: null }], null]);
+  });
+
+  test('a boot starts from the stored restriction', () => {
+    assert.deepEqual(initialState('default', 1, new Date(), restriction).public.restriction, restriction);
   });
 });

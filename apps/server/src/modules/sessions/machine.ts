@@ -2,7 +2,7 @@
  * The session state machine: the only place a session's `status` is decided. Pure —
  * time and randomness come in the context, and the service runs the returned effects.
  */
-import type { SessionStatus } from '@wasla/protocol';
+import type { SessionRestriction, SessionStatus } from '@wasla/protocol';
 import { backoffDelay } from './backoff.js';
 import { reactToDisconnect } from './disconnect-reasons.js';
 import type { DisconnectReaction } from './disconnect-reasons.js';
@@ -34,18 +34,18 @@ const DISCONNECT: SessionEffect = { type: 'disconnect' };
 const CANCEL_RETRY: SessionEffect = { type: 'cancel_retry' };
 const WIPE: SessionEffect = { type: 'wipe_credentials' };
 
-const LOGGED_OUT_BY_USER: Problem = { errorCode: 'logged_out', message: 'Logged out from Wasla.' };
+const LOGGED_OUT_BY_USER: Problem = { errorCode: 'logged_out_by_user', message: 'Logged out from Wasla: the phone was unlinked from the dashboard or the API.' };
 const PAIRING_TIMEOUT: Problem = { errorCode: 'pairing_failed', message: 'The pairing code was not entered in time.' };
 const RESTART_LOOP_REASON = 'WhatsApp kept asking Wasla to reconnect.';
 const ALREADY_LINKED = { code: 'invalid_state', message: 'The number is already linked; log out first.' } as const;
 
 /** A stopped session, as a server boot creates it. */
-export function initialState(sessionId: string, epoch: number, now: Date): MachineState {
+export function initialState(sessionId: string, epoch: number, now: Date, restriction: SessionRestriction | null = null): MachineState {
   return {
     public: withStatusInvariants({
       sessionId, epoch, rev: 0, status: 'stopped', isReady: false, lastUpdate: now.toISOString(),
       qrCode: null, qrExpiresAt: null, pairingCode: null, phoneNumber: null,
-      error: null, errorCode: null, nextRetryAt: null,
+      error: null, errorCode: null, nextRetryAt: null, restriction,
     }),
     attempt: 0,
     pairingPhone: null,
@@ -91,6 +91,10 @@ function handle(state: MachineState, event: SessionEvent, ctx: TransitionContext
       return onClosed(state, reactToDisconnect(event), ctx);
     case 'retry_due':
       return onRetryDue(state);
+    case 'restricted':
+      return onRestricted(state, event.restriction);
+    case 'lift_restriction':
+      return onLiftRestriction(state);
   }
 }
 
@@ -225,6 +229,19 @@ function onClosed(state: MachineState, reaction: DisconnectReaction, ctx: Transi
 function onRetryDue(state: MachineState): Step {
   if (state.public.status !== 'disconnected') return stay(state);
   return { state: moveTo(state, 'connecting'), effects: [CONNECT] };
+}
+
+// The number's restriction: independent of the status, kept across connections.
+
+function onRestricted(state: MachineState, restriction: SessionRestriction): Step {
+  // The first ack says since when; later ones add nothing.
+  if (state.public.restriction) return stay(state);
+  return { state: { ...state, public: { ...state.public, restriction } }, effects: [{ type: 'store_restriction', restriction }] };
+}
+
+function onLiftRestriction(state: MachineState): Step {
+  if (!state.public.restriction) return stay(state);
+  return { state: { ...state, public: { ...state.public, restriction: null } }, effects: [{ type: 'store_restriction', restriction: null }] };
 }
 
 // Reactions to a closed connection (see disconnect-reasons.ts).

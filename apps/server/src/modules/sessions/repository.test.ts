@@ -28,12 +28,24 @@ forEachDatabase('SessionsRepository', (database) => {
     sessions = new SessionsRepository(database.storage.db, () => clock);
   });
 
+  it("stores the number's restriction until it is lifted; unknown sessions answer false", async () => {
+    await sessions.ensure('default');
+    const restriction = { code: '463', since: '2025-01-01T10:00:00.000Z', reason: 'WhatsApp restricted this number.' };
+    assert.equal(await sessions.setRestriction('default', restriction), true);
+    assert.deepEqual((await sessions.get('default'))?.restriction, restriction);
+    assert.deepEqual((await sessions.list())[0]?.restriction, restriction);
+    assert.equal(await sessions.setRestriction('default', null), true);
+    assert.equal((await sessions.get('default'))?.restriction, null);
+    assert.equal(await sessions.setRestriction('nobody', restriction), false);
+  });
+
   it('ensures a session: creates it stopped, then leaves it as it is', async () => {
     const created = await sessions.ensure('default');
     assert.deepEqual(created, {
       id: 'default',
       desiredState: 'stopped',
       phoneNumber: null,
+      restriction: null,
       createdAt: '2025-01-01T00:00:00.000Z',
       updatedAt: '2025-01-01T00:00:00.000Z',
     });

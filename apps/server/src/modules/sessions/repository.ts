@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { SessionTransition } from '@wasla/protocol';
+import type { SessionRestriction, SessionTransition } from '@wasla/protocol';
 import type { Database, DesiredState, IsoTimestamp, WaSessionsTable } from '../../storage/schema.js';
 
 /** A WhatsApp session as stored: what it should be doing across restarts, not its live state. */
@@ -9,6 +9,8 @@ export interface WaSessionRecord {
   /** Whether the session should be connected after the next boot. */
   desiredState: DesiredState;
   phoneNumber: string | null;
+  /** Set while WhatsApp has restricted the number. */
+  restriction: SessionRestriction | null;
   createdAt: IsoTimestamp;
   updatedAt: IsoTimestamp;
 }
@@ -18,6 +20,10 @@ function sessionFromRow(row: Selectable<WaSessionsTable>): WaSessionRecord {
     id: row.id,
     desiredState: row.desired_state,
     phoneNumber: row.phone_number,
+    restriction:
+      row.restriction_code !== null && row.restriction_since !== null
+        ? { code: row.restriction_code, since: row.restriction_since, reason: row.restriction_reason ?? '' }
+        : null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
@@ -38,7 +44,7 @@ export class SessionsRepository {
     const now = this.now().toISOString();
     await this.db
       .insertInto('wa_sessions')
-      .values({ id, desired_state: 'stopped', phone_number: null, created_at: now, updated_at: now })
+      .values({ id, desired_state: 'stopped', phone_number: null, created_at: now, updated_at: now, restriction_code: null, restriction_since: null, restriction_reason: null })
       .onConflict((conflict) => conflict.column('id').doNothing())
       .execute();
     const session = await this.get(id);
@@ -72,6 +78,21 @@ export class SessionsRepository {
     const result = await this.db
       .updateTable('wa_sessions')
       .set({ phone_number: phoneNumber, updated_at: this.now().toISOString() })
+      .where('id', '=', id)
+      .executeTakeFirst();
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** Stores the number's restriction, or its end (null). Resolves false when there is no such session. */
+  async setRestriction(id: string, restriction: SessionRestriction | null): Promise<boolean> {
+    const result = await this.db
+      .updateTable('wa_sessions')
+      .set({
+        restriction_code: restriction?.code ?? null,
+        restriction_since: restriction?.since ?? null,
+        restriction_reason: restriction?.reason ?? null,
+        updated_at: this.now().toISOString(),
+      })
       .where('id', '=', id)
       .executeTakeFirst();
     return result.numUpdatedRows > 0n;

@@ -99,6 +99,15 @@ export const sessionRoutes: FastifyPluginAsyncZod<SessionRoutesOptions> = async 
       }, async (request) => sessions.command(idOf(request), command));
     }
 
+    app.post(`${scope.prefix}/restriction/lift`, {
+      // Any user: "Resume anyway" on a campaign paused for the restriction does the same.
+      schema: {
+        ...base,
+        summary: 'Lift the restriction WhatsApp put on the number (after error 463): sending may go on',
+        response: { 200: sessionStateSchema, 404: apiErrorSchema },
+      },
+    }, async (request) => visibleState(request, await sessions.liftRestriction(idOf(request))));
+
     app.post(`${scope.prefix}/pairing-code`, {
       config: { role: 'admin' },
       schema: {

@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import type { Logger } from 'pino';
-import type { SessionState, SessionTransition } from '@wasla/protocol';
+import type { SessionRestriction, SessionState, SessionTransition } from '@wasla/protocol';
 import { DEFAULT_SESSION_ID } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { ConnectionListener, InboundMessage, LidMapping, ReceiptUpdate, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
@@ -29,6 +29,18 @@ interface ConnectionHolder {
   connection: WhatsAppConnection | null;
 }
 
+/** WhatsApp's ack errors that mean it restricted the number (463: no new chats for now). */
+const RESTRICTED_ACK_CODES: ReadonlySet<string> = new Set(['463']);
+
+/** Message ids whose restriction ack a session remembers, so a late copy can't restrict it again. */
+const SEEN_RESTRICTION_ACKS = 1000;
+
+/** True when a receipt says WhatsApp restricted the number. */
+export function isRestrictionAck(update: ReceiptUpdate): boolean {
+  return update.status === 'failed' && update.errorCode !== null && update.errorCode !== undefined && RESTRICTED_ACK_CODES.has(update.errorCode);
+}
+const RESTRICTED_REASON = 'WhatsApp restricted this number from messaging (error {code}), so sending stopped. Wait a day or more, then lift the restriction.';
+
 /** Commands a person (through the API) can give a session. */
 export type SessionCommand = 'start' | 'stop' | 'restart' | 'logout';
 
@@ -41,15 +53,22 @@ class SessionRuntime {
   state: MachineState;
   connection: WhatsAppConnection | null = null;
   private retryTimer: NodeJS.Timeout | null = null;
+  /**
+   * Messages whose ack already restricted the number. The same ack arrives twice (the raw
+   * ack, then Baileys' buffered messages.update, sometimes seconds later): a late copy
+   * must not restrict the number again after a person lifted it.
+   */
+  private readonly restrictionAcks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
   constructor(
     readonly id: string,
     private readonly options: SessionServiceOptions,
+    restriction: SessionRestriction | null = null,
   ) {
     this.logger = options.logger.child({ sessionId: id });
-    this.state = initialState(id, options.epoch, this.now());
+    this.state = initialState(id, options.epoch, this.now(), restriction);
   }
 
   private now(): Date {
@@ -143,6 +162,10 @@ class SessionRuntime {
       case 'request_pairing_code':
         this.requestPairingCode(effect.phoneDigits);
         return;
+      case 'store_restriction':
+        await this.options.repository.setRestriction(this.id, effect.restriction);
+        if (effect.restriction) this.logger.warn({ code: effect.restriction.code }, 'WhatsApp restricted the number');
+        return;
     }
   }
 
@@ -183,7 +206,19 @@ class SessionRuntime {
       },
       open: ({ phoneNumber }) => send({ type: 'open', phoneNumber }),
       closed: (reason) => send({ type: 'closed', statusCode: reason.statusCode, message: reason.message }),
-      receipts: (updates) => this.options.onReceipts(this.id, updates),
+      receipts: (updates) => {
+        // The number's state first, so whoever reads it next (the outbox waiting for this ack) sees it.
+        const restricted = updates.find((update) => isRestrictionAck(update) && !this.restrictionAcks.has(update.messageId));
+        if (restricted?.errorCode) {
+          this.restrictionAcks.add(restricted.messageId);
+          if (this.restrictionAcks.size > SEEN_RESTRICTION_ACKS) this.restrictionAcks.delete(this.restrictionAcks.values().next().value!);
+          const code = restricted.errorCode;
+          const restriction = { code, since: this.now().toISOString(), reason: RESTRICTED_REASON.replace('{code}', code) };
+          // Not tied to this connection: the number stays restricted whatever happens to it.
+          void this.dispatch({ type: 'restricted', restriction }).catch(() => undefined);
+        }
+        this.options.onReceipts(this.id, updates);
+      },
       inbound: (messages) => this.options.onInbound?.(this.id, messages),
       lidMappings: (mappings) => this.options.onLidMappings?.(this.id, mappings),
     };
@@ -216,7 +251,7 @@ export class SessionService {
   async boot(autostart: boolean): Promise<void> {
     await this.options.repository.ensure(DEFAULT_SESSION_ID);
     for (const record of await this.options.repository.list()) {
-      const runtime = this.runtime(record.id);
+      const runtime = this.runtime(record.id, record.restriction);
       if (autostart && record.desiredState === 'running') await runtime.dispatch({ type: 'start' });
     }
   }
@@ -257,6 +292,20 @@ export class SessionService {
     return runtime.dispatch({ type: 'request_pairing_code', phoneDigits });
   }
 
+  /**
+   * Ends the number's restriction: a person says WhatsApp lets it send again. Sending
+   * (campaigns paused for it stay paused until resumed) may go on.
+   */
+  liftRestriction(id: string): Promise<SessionState> {
+    return this.require(id).dispatch({ type: 'lift_restriction' });
+  }
+
+  /** A 409 that says why, while WhatsApp has restricted the number. */
+  assertNotRestricted(id: string): void {
+    const { restriction } = this.require(id).state.public;
+    if (restriction) throw new AppError('account_restricted', restriction.reason, { code: restriction.code, since: restriction.since });
+  }
+
   /** The live connection when the session is ready; otherwise a 409 that says why. */
   readyConnection(id: string): WhatsAppConnection {
     const runtime = this.require(id);
@@ -280,10 +329,10 @@ export class SessionService {
     await Promise.all([...this.sessions.values()].map((runtime) => runtime.shutdown()));
   }
 
-  private runtime(id: string): SessionRuntime {
+  private runtime(id: string, restriction: SessionRestriction | null = null): SessionRuntime {
     let runtime = this.sessions.get(id);
     if (!runtime) {
-      runtime = new SessionRuntime(id, this.options);
+      runtime = new SessionRuntime(id, this.options, restriction);
       this.sessions.set(id, runtime);
     }
     return runtime;

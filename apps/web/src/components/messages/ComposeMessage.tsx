@@ -25,12 +25,14 @@ export function ComposeMessage({ onSent }: { onSent(message: Message): void }) {
   const errorText = useErrorText();
   const notify = useNotify();
   const isReady = useSession((session) => session.isReady);
+  const restricted = useSession((session) => session.restriction !== null);
+  const blocked = !isReady || restricted;
   const [to, setTo] = useState('');
   const [text, setText] = useState('');
   const [pending, setPending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const check = checkPhone(to);
-  const canSend = isReady && check.kind === 'valid' && text.trim().length > 0 && !pending;
+  const canSend = !blocked && check.kind === 'valid' && text.trim().length > 0 && !pending;
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -76,7 +78,7 @@ export function ComposeMessage({ onSent }: { onSent(message: Message): void }) {
             {t('compose.counter', { count: format.number(text.length), max: format.number(MAX_TEXT_LENGTH) })}
           </small>
         </div>
-        {!isReady ? <SendBlockedNotice id={BLOCKED_NOTICE_ID} /> : null}
+        {blocked ? <SendBlockedNotice id={BLOCKED_NOTICE_ID} /> : null}
         {error ? <p className="form-error" role="alert"><i className="pi pi-exclamation-triangle" aria-hidden="true" /> {error}</p> : null}
         <div className="form-actions">
           <Button
@@ -85,7 +87,7 @@ export function ComposeMessage({ onSent }: { onSent(message: Message): void }) {
             label={pending ? t('compose.sending') : t('compose.send')}
             loading={pending}
             disabled={!canSend}
-            aria-describedby={!isReady ? BLOCKED_NOTICE_ID : undefined}
+            aria-describedby={blocked ? BLOCKED_NOTICE_ID : undefined}
           />
         </div>
       </form>

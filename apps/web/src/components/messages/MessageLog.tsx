@@ -86,7 +86,7 @@ function MessageRow({ message }: { message: Message }) {
       <div className="message-log__main">
         <div className="message-log__head">
           <bdi dir="ltr" className="phone-number">{formatPhone(message.peer)}</bdi>
-          <time className="muted" dateTime={message.createdAt}>{format.dateTime(message.createdAt)}</time>
+          <time className="muted" dateTime={message.createdAt}>{format.preciseDateTime(message.createdAt)}</time>
         </div>
         <p className="message-log__text" dir="auto">{message.text}</p>
         {message.status === 'failed' && (message.error || message.errorCode) ? (

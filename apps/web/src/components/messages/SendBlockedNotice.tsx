@@ -20,12 +20,14 @@ const REASON: Record<Exclude<SessionStatus, 'ready'>, MessageKey> = {
 export function SendBlockedNotice({ id }: { id: string }) {
   const t = useT();
   const status = useSession((session) => session.status);
-  if (status === 'ready') return null;
+  const isKnown = useSession((session) => session.isKnown);
+  const restricted = useSession((session) => session.restriction !== null);
+  if (status === 'ready' && !restricted) return null;
   return (
-    <div id={id} className="notice notice--warn" role="status" data-session-status={status}>
+    <div id={id} className="notice notice--warn" role="status" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
       <i className="pi pi-info-circle" aria-hidden="true" />
       <div>
-        <p>{t(REASON[status])}</p>
+        <p>{restricted || status === 'ready' ? t('send.blocked.restricted') : t(REASON[status])}</p>
         <Link href="/" className="notice__link">
           {t('compose.goToDashboard')} <i className="pi pi-arrow-right icon-directional" aria-hidden="true" />
         </Link>

@@ -10,6 +10,7 @@ import { SessionDetails } from './SessionDetails';
 import { SessionLinking } from './SessionLinking';
 import { PairingCodeView } from './PairingCodeView';
 import { SessionActions } from './SessionActions';
+import { RestrictionNotice } from './RestrictionNotice';
 
 /**
  * The seed's EnhancedQRStatusCard: the session's status, what to do about it (scan the
@@ -20,6 +21,7 @@ export function SessionCard() {
   const t = useT();
   const status = useSession((session) => session.status);
   const isLoading = useSession((session) => session.isLoading);
+  const isKnown = useSession((session) => session.isKnown);
   const { isAdmin } = useCurrentUser();
 
   return (
@@ -31,7 +33,8 @@ export function SessionCard() {
         </h2>
         <SessionStatusBadge className="status-pill--large" />
       </header>
-      <div className="session-card__body" data-session-status={status}>
+      {isLoading ? null : <RestrictionNotice />}
+      <div className="session-card__body" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
         {isLoading ? <SessionSkeleton label={t('session.loading')} /> : <SessionBody status={status} isAdmin={isAdmin} />}
       </div>
       {isLoading ? null : (

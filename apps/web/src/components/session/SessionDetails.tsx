@@ -26,13 +26,14 @@ export function SessionDetails({ status }: { status: Exclude<SessionStatus, 'qr'
   const lastUpdate = useSession((session) => session.lastUpdate);
   const error = useSession((session) => session.error);
   const errorCode = useSession((session) => session.errorCode);
+  const isKnown = useSession((session) => session.isKnown);
   const reasonKey = sessionErrorKey(errorCode);
   const reason = reasonKey ? t(reasonKey) : error;
   const showReason = reason !== null && (status === 'disconnected' || status === 'failed' || status === 'logged_out');
 
   return (
     <div className="session-details">
-      <div className="session-card__lead" data-session-status={status}>
+      <div className="session-card__lead" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
         {status === 'connecting' ? <ProgressSpinner className="inline-spinner" strokeWidth="6" aria-hidden="true" /> : null}
         <p>{t(LEAD[status])}</p>
       </div>

@@ -1,6 +1,7 @@
 'use client';
 
-import { useEffect, useRef } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { Button } from 'primereact/button';
 import type { SessionTransition } from '@wasla/protocol';
 import { useSession } from '@/session';
 import { useFormat, useT } from '@/i18n';
@@ -9,8 +10,13 @@ import { EmptyState } from '@/components/common/EmptyState';
 import { ErrorState } from '@/components/common/ErrorState';
 import { LoadingRows } from '@/components/common/LoadingRows';
 import { STATUS_ICON, eventKey, sessionErrorKey, statusKey } from './status';
+import { groupTransitions } from './timeline-groups';
+import type { TimelineGroup } from './timeline-groups';
 
-const TIMELINE_LIMIT = 20;
+/** Transitions fetched: enough to see past an outage's repeats, which are grouped into one line. */
+const TIMELINE_LIMIT = 200;
+/** Lines shown at first, and added by "Show older": the card stays short whatever happened. */
+const PAGE_LINES = 8;
 /** The server records a transition just after it publishes the state; look again shortly if we were early. */
 const CATCH_UP_DELAY_MS = 1000;
 const CATCH_UP_TRIES = 3;
@@ -25,6 +31,8 @@ export function SessionTimeline() {
   const epoch = useSession((session) => session.epoch);
   const { resource, reload } = useApiResource<{ items: SessionTransition[] }>(`/api/session/transitions?limit=${TIMELINE_LIMIT}`, `${epoch}:${status}`);
   const catchUps = useRef(0);
+  const [lines, setLines] = useState(PAGE_LINES);
+  const groups = useMemo(() => (resource.kind === 'ready' ? groupTransitions(resource.data.items) : []), [resource]);
 
   const newest = resource.kind === 'ready' && !resource.refreshing ? resource.data.items[0] : undefined;
   const caughtUp = newest === undefined || newest.to === status;
@@ -53,38 +61,70 @@ export function SessionTimeline() {
       {resource.kind === 'error' ? <ErrorState error={resource.error} onRetry={reload} /> : null}
       {resource.kind === 'ready' && resource.data.items.length === 0 ? <EmptyState icon="pi-history" text={t('timeline.empty')} /> : null}
       {resource.kind === 'ready' && resource.data.items.length > 0 ? (
-        <ol className="timeline">
-          {resource.data.items.map((item) => (
-            <TimelineEntry key={`${item.epoch}-${item.rev}`} item={item} />
-          ))}
-        </ol>
+        <>
+          <ol className="timeline">
+            {groups.slice(0, lines).map((group) => (
+              <TimelineEntry key={`${group.items[0]!.epoch}-${group.items[0]!.rev}`} group={group} />
+            ))}
+          </ol>
+          {groups.length > lines ? (
+            <Button type="button" text size="small" icon="pi pi-angle-down" label={t('timeline.showOlder')} onClick={() => setLines((shown) => shown + PAGE_LINES)} />
+          ) : null}
+        </>
       ) : null}
     </section>
   );
 }
 
-function TimelineEntry({ item }: { item: SessionTransition }) {
+function TimelineEntry({ group }: { group: TimelineGroup }) {
+  const t = useT();
+  const format = useFormat();
+  const newest = group.items[0]!;
+  return (
+    <li className={`timeline__item timeline__item--${newest.to}`} data-timeline-count={group.count}>
+      <span className="timeline__marker" aria-hidden="true">
+        <i className={`pi ${STATUS_ICON[newest.to].replace('pi-spin ', '')}`} />
+      </span>
+      <div className="timeline__content">
+        {group.items.map((item, index) => (
+          <TimelineTransition key={item.rev} item={item} showTime={group.count === 1 && index === 0} />
+        ))}
+        {group.count > 1 ? (
+          <p className="timeline__repeat">
+            <i className="pi pi-replay" aria-hidden="true" />{' '}
+            {t('timeline.repeated', { count: format.number(group.count), first: format.preciseDateTime(group.firstAt), last: format.moment(group.lastAt, Date.parse(group.firstAt)) })}
+          </p>
+        ) : null}
+      </div>
+    </li>
+  );
+}
+
+function TimelineTransition({ item, showTime }: { item: SessionTransition; showTime: boolean }) {
   const t = useT();
   const format = useFormat();
   // WhatsApp closes the connection right after a scan (515) so the newly linked device
   // reconnects: that close is the good news, not a failure.
   const linked = item.event === 'closed' && item.to === 'connecting' && (item.from === 'qr' || item.from === 'pairing');
   const event = linked ? 'event.linked' : eventKey(item.event);
-  const reasonKey = sessionErrorKey(item.errorCode);
+  const reasonKey = sessionErrorKey(causeOf(item));
   const reason = reasonKey ? t(reasonKey) : item.error;
   return (
-    <li className={`timeline__item timeline__item--${item.to}`}>
-      <span className="timeline__marker" aria-hidden="true">
-        <i className={`pi ${STATUS_ICON[item.to].replace('pi-spin ', '')}`} />
-      </span>
-      <div className="timeline__content">
-        <p className="timeline__head">
-          <span>{t('timeline.transition', { from: t(statusKey(item.from)), to: t(statusKey(item.to)) })}</span>
-          <time className="timeline__time" dateTime={item.at}>{format.dateTime(item.at)}</time>
-        </p>
-        <p className="timeline__event muted">{event ? t(event) : item.event}</p>
-        {reason ? <p className="timeline__reason">{reason}</p> : null}
-      </div>
-    </li>
+    <>
+      <p className="timeline__head">
+        <span>{t('timeline.transition', { from: t(statusKey(item.from)), to: t(statusKey(item.to)) })}</span>
+        {showTime ? <time className="timeline__time" dateTime={item.at}>{format.preciseDateTime(item.at)}</time> : null}
+      </p>
+      <p className="timeline__event muted">{event ? t(event) : item.event}</p>
+      {reason ? <p className="timeline__reason">{reason}</p> : null}
+    </>
   );
+}
+
+/**
+ * The stable reason code of a transition. Before `logged_out_by_user` existed a logout
+ * from Wasla was recorded as `logged_out`, the phone's code; its event tells them apart.
+ */
+function causeOf(item: SessionTransition): string | null {
+  return item.event === 'logout' && item.errorCode === 'logged_out' ? 'logged_out_by_user' : item.errorCode;
 }

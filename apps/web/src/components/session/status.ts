@@ -19,6 +19,7 @@ export function statusKey(status: SessionStatus): MessageKey {
 const SESSION_ERROR_KEYS: Partial<Record<string, MessageKey>> = {
   qr_timeout: 'sessionError.qr_timeout',
   logged_out: 'sessionError.logged_out',
+  logged_out_by_user: 'sessionError.logged_out_by_user',
   connection_replaced: 'sessionError.connection_replaced',
   forbidden: 'sessionError.forbidden',
   connection_lost: 'sessionError.connection_lost',

@@ -5,6 +5,7 @@ import { usePageTitle } from '@/hooks/usePageTitle';
 import { ComposeMessage } from '@/components/messages/ComposeMessage';
 import { MessageLog } from '@/components/messages/MessageLog';
 import { useMessageLog } from '@/components/messages/useMessageLog';
+import { RestrictionNotice } from '@/components/session/RestrictionNotice';
 
 export default function MessagesPage() {
   const t = useT();
@@ -13,6 +14,7 @@ export default function MessagesPage() {
   return (
     <div className="page">
       <h1 className="page__title">{t('menu.messages')}</h1>
+      <RestrictionNotice />
       <div className="messages-grid">
         <ComposeMessage onSent={log.prepend} />
         <MessageLog log={log} />

@@ -1,0 +1,62 @@
+import assert from 'node:assert/strict';
+import { it } from 'node:test';
+import { pino } from 'pino';
+import type { ConnectionListener, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
+import { forEachDatabase } from '../../storage/testing.js';
+import { DEFAULT_BACKOFF } from './backoff.js';
+import { EventBus } from './events.js';
+import { SessionsRepository } from './repository.js';
+import { SessionService } from './service.js';
+
+/** A provider whose one connection the test drives through its listener. */
+function fakeProvider() {
+  let listener: ConnectionListener | null = null;
+  const connection: WhatsAppConnection = {
+    requestPairingCode: () => Promise.resolve('ABCD1234'),
+    sendText: () => Promise.resolve(),
+    onWhatsApp: (digits) => Promise.resolve(new Set(digits)),
+    phonesForLids: () => Promise.resolve([]),
+    logout: () => Promise.resolve(),
+    end: () => undefined,
+  };
+  const provider: WhatsAppProvider = {
+    connect: (_id, given) => {
+      listener = given;
+      return connection;
+    },
+    wipeCredentials: () => Promise.resolve(),
+    hasCredentials: () => Promise.resolve(true),
+    newMessageId: () => 'M1',
+  };
+  return { provider, listener: () => listener! };
+}
+
+forEachDatabase("the number's restriction in the session service", (database) => {
+  it('a 463 ack restricts the number once; the late copy Baileys sends of the same ack does not restrict it again after a person lifted it', async () => {
+    const { provider, listener } = fakeProvider();
+    const repository = new SessionsRepository(database.storage.db);
+    const sessions = new SessionService({ provider, repository, bus: new EventBus(), logger: pino({ level: 'silent' }), backoff: DEFAULT_BACKOFF, epoch: 1, onReceipts: () => undefined });
+    await sessions.boot(false);
+    await sessions.command('default', 'start');
+    listener().open({ phoneNumber: '+966501234567' });
+    await sessions.idle('default');
+
+    const ack = { messageId: 'M1', status: 'failed' as const, errorCode: '463' };
+    listener().receipts([ack]);
+    await sessions.idle('default');
+    assert.equal(sessions.state('default').restriction?.code, '463');
+    assert.equal((await repository.get('default'))?.restriction?.code, '463', 'stored');
+    assert.throws(() => sessions.assertNotRestricted('default'), { code: 'account_restricted' });
+
+    await sessions.liftRestriction('default');
+    listener().receipts([ack]);
+    await sessions.idle('default');
+    assert.equal(sessions.state('default').restriction, null, 'the same ack again changes nothing');
+    assert.equal((await repository.get('default'))?.restriction, null);
+
+    listener().receipts([{ ...ack, messageId: 'M2' }]);
+    await sessions.idle('default');
+    assert.equal(sessions.state('default').restriction?.code, '463', "another message's 463 restricts it again");
+    await sessions.shutdown();
+  });
+});
