@@ -3,6 +3,7 @@ import { initial } from './0001_initial.js';
 import { campaigns } from './0002_campaigns.js';
 import { inbound } from './0003_inbound.js';
 import { retries } from './0004_retries.js';
+import { campaignOptions } from './0006_campaign_options.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -14,4 +15,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0002_campaigns': campaigns,
   '0003_inbound': inbound,
   '0004_retries': retries,
+  '0006_campaign_options': campaignOptions,
 });
