@@ -66,7 +66,7 @@ export function RunningCampaigns() {
                   <CampaignStatusTag status={campaign.status} />
                 </div>
                 <CampaignProgressBar counts={campaign.counts} size="small" />
-                {campaign.status === 'running' && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} /> : null}
+                {campaign.status === 'running' && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} quietZone={campaign.limits.quietHours?.timeZone ?? null} /> : null}
               </li>
             );
           })}
