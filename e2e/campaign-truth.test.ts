@@ -1,10 +1,13 @@
 import { after, before, describe, test } from '../apps/server/test/suite.js';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { linkByQr } from '../apps/server/test/flows.js';
 import { testNumber, uploadCsv, waitForProgress } from '../apps/server/test/campaign-flows.js';
-import { browserSkipReason, launchBrowser, logIn, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -144,6 +147,70 @@ describe('campaign screens tell the truth, in Chromium', { skip }, () => {
       await page.locator('.card', { hasText: 'No campaign is sending right now.' }).first().waitFor();
       socket.close();
     } finally {
+      await context.close().finally(() => stack.close());
+    }
+  });
+
+  test('leaving the editor leaves no auto-named draft; drafts are deleted together; a started campaign is duplicated from its page', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContext(browser).catch(async (error: unknown) => {
+      await stack.close();
+      throw error;
+    });
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wasla-e2e-truth-'));
+    try {
+      const cookie = await stack.login();
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+
+      // A file uploaded before the campaign has a name makes a draft under a made-up name…
+      await page.goto(`${stack.baseUrl}/campaigns/new/`);
+      const file = path.join(dir, 'audience.csv');
+      writeFileSync(file, AUDIENCE);
+      await page.setInputFiles('#audience-file', file);
+      await page.waitForURL((url) => url.searchParams.has('id'));
+      const autoId = new URL(page.url()).searchParams.get('id')!;
+      const draft = await stack.api(cookie, 'GET', `/api/campaigns/${autoId}`);
+      assert.equal(draft.status, 200);
+      assert.doesNotMatch(draft.json.name, /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/, 'no invisible direction marks in the name');
+      // …which leaving the editor deletes.
+      const deleted = page.waitForResponse((response) => new URL(response.url()).pathname === `/api/campaigns/${autoId}` && response.request().method() === 'DELETE');
+      await page.getByRole('link', { name: 'Campaigns' }).first().click();
+      await page.waitForURL((url) => url.pathname === '/campaigns/');
+      assert.equal((await deleted).status(), 204);
+      assert.equal((await stack.api(cookie, 'GET', `/api/campaigns/${autoId}`)).status, 404, 'the auto-named draft is gone');
+
+      // Drafts, selected together and deleted at once; a started campaign can't be selected.
+      const ids: string[] = [];
+      for (const name of ['Draft one', 'Draft two']) ids.push((await stack.api(cookie, 'POST', '/api/campaigns', { name, template: 'Hi {{name}}', recipients: [{ phone: testNumber(1), name: 'Sara' }] })).json.id);
+      const started = (await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Started', template: 'Hi {{name}}', recipients: [{ phone: testNumber(1), name: 'Sara' }] })).json.id as string;
+      // No linked phone: it waits, paused, for the session.
+      assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${started}/start`)).status, 200);
+      await page.reload();
+      await page.locator(`[data-campaign-id="${ids[0]}"]`).waitFor();
+      const startedRow = page.locator('tr', { has: page.locator(`[data-campaign-id="${started}"]`) });
+      assert.ok(await startedRow.locator('input[type="checkbox"]').isDisabled(), 'only drafts can be selected');
+      for (const id of ids) await page.locator('tr', { has: page.locator(`[data-campaign-id="${id}"]`) }).locator('.p-checkbox').click();
+      const bulk = page.locator('[data-action="delete-drafts"]');
+      await bulk.waitFor();
+      assert.equal(plain(await bulk.innerText()), 'Delete drafts (2)');
+      await bulk.click();
+      await page.locator('.p-confirm-dialog .p-confirm-dialog-accept').click();
+      await page.locator(`[data-campaign-id="${ids[0]}"]`).waitFor({ state: 'detached' });
+      for (const id of ids) assert.equal((await stack.api(cookie, 'GET', `/api/campaigns/${id}`)).status, 404);
+      assert.equal((await stack.api(cookie, 'GET', `/api/campaigns/${started}`)).status, 200);
+
+      // Duplicate from the started campaign's page: a new draft, opened in the editor.
+      await page.goto(`${stack.baseUrl}/campaigns/view/?id=${started}`);
+      await page.getByRole('button', { name: 'Duplicate' }).click();
+      await page.waitForURL((url) => url.pathname === '/campaigns/new/' && url.searchParams.get('id') !== started);
+      const copyId = new URL(page.url()).searchParams.get('id')!;
+      const copy = await stack.api(cookie, 'GET', `/api/campaigns/${copyId}`);
+      assert.deepEqual([copy.json.status, copy.json.name, copy.json.counts.total], ['draft', 'Started (copy)', 1]);
+      assert.equal(await page.locator('input[name="name"]').inputValue(), 'Started (copy)');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
       await context.close().finally(() => stack.close());
     }
   });

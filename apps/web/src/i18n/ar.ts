@@ -199,7 +199,6 @@ export const ar: Dictionary = {
   'campaigns.listTitle': 'كل الحملات',
   'campaigns.new': 'حملة جديدة',
   'campaigns.loadMore': 'تحميل حملات أقدم',
-  'campaigns.selectDrafts': 'تحديد',
   'campaigns.deleteDrafts': 'احذف المسودات ({count})',
   'campaigns.deleteDraftsTitle': 'أتحذف هذه المسودات؟',
   'campaigns.deleteDraftsConfirm': 'ستُحذف {count} من المسودات ({names}) مع مستلميها. لا يمكن التراجع عن ذلك.',

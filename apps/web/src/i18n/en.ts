@@ -200,7 +200,6 @@ export const en = {
   'campaigns.listTitle': 'All campaigns',
   'campaigns.new': 'New campaign',
   'campaigns.loadMore': 'Load older campaigns',
-  'campaigns.selectDrafts': 'Select',
   'campaigns.deleteDrafts': 'Delete drafts ({count})',
   'campaigns.deleteDraftsTitle': 'Delete these drafts?',
   'campaigns.deleteDraftsConfirm': 'Drafts to delete: {count} ({names}). Their recipients go with them. This can’t be undone.',

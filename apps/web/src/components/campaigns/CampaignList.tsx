@@ -92,7 +92,7 @@ export function CampaignList() {
               onSelectionChange={(event) => setSelected((event.value as Campaign[]).filter((campaign) => campaign.status === 'draft'))}
               isDataSelectable={(event) => (event.data as Campaign).status === 'draft'}
             >
-              <Column selectionMode="multiple" headerStyle={{ inlineSize: '3rem' }} header={t('campaigns.selectDrafts')} />
+              <Column selectionMode="multiple" headerStyle={{ inlineSize: '3rem' }} />
               <Column
                 header={t('campaigns.col.name')}
                 body={(campaign: Campaign) => (

@@ -57,16 +57,17 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
   const [missingValues, setMissingValues] = useState<CampaignOptions['missingValues']>(initial?.options.missingValues ?? DEFAULT_CAMPAIGN_OPTIONS.missingValues);
   const [readiness, setReadiness] = useState<CampaignReadiness | null>(null);
   // A draft this editor created under a made-up name: leaving without naming or saving it deletes it.
-  const autoNamed = useRef(false);
+  const autoNamed = useRef<string | null>(null);
   const leaving = useRef({ campaign, name, saved: false });
   leaving.current = { campaign, name, saved: leaving.current.saved };
   useEffect(
     () => () => {
       const { campaign: draft, name: typed, saved } = leaving.current;
-      if (!draft || !autoNamed.current || saved) return;
+      if (!draft || autoNamed.current === null || saved) return;
       const path = `/api/campaigns/${encodeURIComponent(draft.id)}`;
-      // keepalive: the request outlives the page when the tab is closing.
-      if (typed.trim()) void campaignsApi.updateKeepalive(draft.id, { name: withoutDirectionMarks(typed).trim() }).catch(() => undefined);
+      const renamed = withoutDirectionMarks(typed).trim();
+      // A name typed since is kept (keepalive: the request outlives the page); otherwise the draft goes.
+      if (renamed && renamed !== autoNamed.current) void campaignsApi.updateKeepalive(draft.id, { name: withoutDirectionMarks(typed).trim() }).catch(() => undefined);
       else void campaignsApi.removeKeepalive(path).catch(() => undefined);
     },
     [],
@@ -126,7 +127,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
       const typed = withoutDirectionMarks(name).trim();
       // Formatted dates carry direction marks in Arabic: the name is stored without them.
       const draftName = typed || withoutDirectionMarks(t('editor.defaultName', { date: format.dateTime(Date.now()) }));
-      autoNamed.current = !typed;
+      autoNamed.current = typed ? null : draftName;
       const draftTemplate = template.trim() ? template : t('template.starter');
       const created = await campaignsApi.create({ ...fields(), name: draftName, template: draftTemplate });
       setCampaign(created);
