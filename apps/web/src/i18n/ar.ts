@@ -539,5 +539,7 @@ export const ar: Dictionary = {
   'errors.origin_refused': 'رفض خادم وصلة التحديثات المباشرة من هذا العنوان. افتح لوحة التحكم من عنوان الخادم نفسه، أو أضف هذا العنوان في PUBLIC_ORIGIN.',
   'errors.session_not_ready': 'واتساب غير متصل، لذا لا يمكن إرسال شيء الآن.',
   'errors.internal': 'حدث خطأ في الخادم. حاول بعد قليل.',
+  'errors.schedule_in_past': 'مضى وقت البدء هذا. اختر وقتًا لاحقًا أو ابدأ فورًا.',
+  'errors.no_recipients': 'لا يوجد من تُرسل إليه هذه الحملة.',
   'errors.unexpected': 'حدث خطأ. حاول مرة أخرى.',
 };

@@ -540,6 +540,8 @@ export const en = {
   'errors.origin_refused': 'The Wasla server refused live updates from this address. Open the dashboard at the server\'s own address, or add this one as PUBLIC_ORIGIN.',
   'errors.session_not_ready': 'WhatsApp is not connected, so nothing can be sent right now.',
   'errors.internal': 'Something went wrong on the server. Try again in a moment.',
+  'errors.schedule_in_past': 'That start time has passed. Choose a later time, or start at once.',
+  'errors.no_recipients': 'There is no one to send this campaign to.',
   'errors.unexpected': 'Something went wrong. Try again.',
 } as const satisfies Record<string, string>;
 

@@ -14,6 +14,8 @@ const TRANSLATED: Partial<Record<string, MessageKey>> = {
   origin_refused: 'errors.origin_refused',
   session_not_ready: 'errors.session_not_ready',
   internal: 'errors.internal',
+  schedule_in_past: 'errors.schedule_in_past',
+  no_recipients: 'errors.no_recipients',
 };
 
 /** Turns whatever a request threw into a sentence for the person using the dashboard. */
