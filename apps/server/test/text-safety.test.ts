@@ -1,5 +1,6 @@
 import { after, before, describe, test } from './suite.js';
 import assert from 'node:assert/strict';
+import { withoutDirectionMarks } from '@wasla/protocol';
 import { Stack, testDatabases } from './harness.js';
 import { linkByQr } from './flows.js';
 import { FAST_LIMITS, testNumber, uploadCsv, worldMessages } from './campaign-flows.js';
@@ -158,6 +159,8 @@ const routes: TextRoute[] = [
     name: 'campaign name',
     limit: 120,
     freeText: true,
+    // A name is stored without invisible direction marks (issue 9): they only make the same name look different.
+    stored: (name) => withoutDirectionMarks(name).trim(),
     refusal: refusedAt('body.name'),
     async write(fixture, name) {
       const answer = await fixture.stack.api(fixture.cookie, 'POST', '/api/campaigns', { name, template: 'Hello {{name}}', limits: FAST_LIMITS });

@@ -31,7 +31,8 @@ export const RECIPIENT_STATUSES = ['pending', 'sent', 'delivered', 'read', 'fail
 export const recipientStatusSchema = z.enum(RECIPIENT_STATUSES);
 export type RecipientStatus = z.infer<typeof recipientStatusSchema>;
 
-export const SKIP_REASONS = ['opted_out', 'not_on_whatsapp', 'invalid', 'duplicate'] as const;
+/** `missing_variable`: the campaign skips rows without a value for a variable the template uses (see `CampaignOptions`). */
+export const SKIP_REASONS = ['opted_out', 'not_on_whatsapp', 'invalid', 'duplicate', 'missing_variable'] as const;
 export const skipReasonSchema = z.enum(SKIP_REASONS);
 export type SkipReason = z.infer<typeof skipReasonSchema>;
 
@@ -89,6 +90,55 @@ export const DEFAULT_CAMPAIGN_LIMITS: CampaignLimits = Object.freeze({
 export const VARIABLE_NAME_PATTERN = /^[\p{L}_][\p{L}\p{N}_]*$/u;
 export const TEMPLATE_MAX_LENGTH = 4096;
 
+/** `{{ name }}` or `{{ name | fallback }}`: a variable between double braces, spaces allowed inside. */
+const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
+
+/** One placeholder of a template as written: its variable's name, and the value used when a recipient has none. */
+export interface TemplatePlaceholder {
+  /** The placeholder as written, e.g. `{{ city | Riyadh }}`. */
+  whole: string;
+  /** The text between the braces before any `|`, trimmed; a valid name only if it matches `VARIABLE_NAME_PATTERN`. */
+  name: string;
+  /** The text after the first `|`, trimmed (it may be empty: send nothing); null without a `|`. */
+  fallback: string | null;
+  index: number;
+}
+
+/** Every placeholder in a template, in order: the one reading of the syntax for the server and the editor. */
+export function templatePlaceholders(template: string): TemplatePlaceholder[] {
+  const found: TemplatePlaceholder[] = [];
+  for (const match of template.matchAll(PLACEHOLDER)) {
+    const inner = match[1] ?? '';
+    const bar = inner.indexOf('|');
+    found.push({
+      whole: match[0],
+      name: (bar === -1 ? inner : inner.slice(0, bar)).trim(),
+      fallback: bar === -1 ? null : inner.slice(bar + 1).trim(),
+      index: match.index,
+    });
+  }
+  return found;
+}
+
+/** Characters that change the direction of text but show nothing (LRM, RLM, ALM, embeddings, overrides and isolates). */
+const DIRECTION_MARKS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
+
+/** `text` without invisible direction marks (names are compared, searched and exported as typed). */
+export function withoutDirectionMarks(text: string): string {
+  return text.replace(DIRECTION_MARKS, '');
+}
+
+/**
+ * What a campaign does with a recipient that has no value for a variable the template
+ * uses and no fallback: `refuse` to start until the audience or template is fixed
+ * (the default), or `skip` the recipient (counted as skipped, reason `missing_variable`).
+ */
+export const campaignOptionsSchema = z.object({
+  missingValues: z.enum(['refuse', 'skip']),
+});
+export type CampaignOptions = z.infer<typeof campaignOptionsSchema>;
+export const DEFAULT_CAMPAIGN_OPTIONS: CampaignOptions = Object.freeze({ missingValues: 'refuse' });
+
 /** One recipient as given through the API: `phone`, optional `name`, any other string field a variable. */
 export const recipientInputSchema = z
   .object({ phone: z.string().min(1).max(64), name: z.string().max(200).optional() })
@@ -101,20 +151,30 @@ export const createCampaignRequestSchema = z.object({
   sessionId: z.string().optional(),
   /** Omitted fields take the defaults in `DEFAULT_CAMPAIGN_LIMITS`; the whole is checked once merged. */
   limits: campaignLimitFields.partial().optional(),
-  /** When to start sending once started; null or omitted: at once. */
+  /** When to start sending once started; null or omitted: at once. A time in the past is refused. */
   scheduledAt: z.iso.datetime({ offset: true }).nullable().optional(),
+  /** Omitted fields take the defaults in `DEFAULT_CAMPAIGN_OPTIONS`. */
+  options: campaignOptionsSchema.partial().optional(),
   recipients: z.array(recipientInputSchema).max(10_000).optional(),
 });
 export type CreateCampaignRequest = z.infer<typeof createCampaignRequestSchema>;
 
-/** A draft's name, template, limits and schedule can change until it starts. */
+/** A draft's name, template, limits, schedule and options can change until it starts. */
 export const updateCampaignRequestSchema = createCampaignRequestSchema.omit({ recipients: true, sessionId: true }).partial();
 export type UpdateCampaignRequest = z.infer<typeof updateCampaignRequestSchema>;
 
+/**
+ * A campaign's counts, defined once for every screen, report and export (see
+ * `countRecipient`): `sent` is every message WhatsApp accepted, so it includes the
+ * delivered and the read; `delivered` includes the read. `total` is
+ * `pending + sent + failed + skipped + unknown`.
+ */
 export const recipientCountsSchema = z.object({
   total: z.number().int(),
   pending: z.number().int(),
+  /** Accepted by WhatsApp: includes `delivered` and `read`. */
   sent: z.number().int(),
+  /** Reached the phone: includes `read`. */
   delivered: z.number().int(),
   read: z.number().int(),
   failed: z.number().int(),
@@ -122,6 +182,36 @@ export const recipientCountsSchema = z.object({
   unknown: z.number().int(),
 });
 export type RecipientCounts = z.infer<typeof recipientCountsSchema>;
+
+/** Counts with nothing in them. */
+export function emptyRecipientCounts(): RecipientCounts {
+  return { total: 0, pending: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0, unknown: 0 };
+}
+
+/**
+ * Adds `n` recipients in `status` to `counts`: the one definition of the counts (and of
+ * a report's totals). A read message was also delivered and sent; a delivered one sent.
+ */
+export function countRecipient(
+  counts: Pick<RecipientCounts, 'pending' | 'sent' | 'delivered' | 'read' | 'failed' | 'skipped' | 'unknown'> & { total?: number },
+  status: RecipientStatus,
+  n = 1,
+): void {
+  switch (status) {
+    case 'read':
+      counts.read += n;
+      counts.delivered += n;
+      counts.sent += n;
+      break;
+    case 'delivered':
+      counts.delivered += n;
+      counts.sent += n;
+      break;
+    default:
+      counts[status] += n;
+  }
+  if (counts.total !== undefined) counts.total += n;
+}
 
 export const campaignSchema = z.object({
   id: z.string(),
@@ -132,6 +222,7 @@ export const campaignSchema = z.object({
   variables: z.array(z.string()),
   status: campaignStatusSchema,
   limits: campaignLimitsSchema,
+  options: campaignOptionsSchema,
   scheduledAt: z.string().nullable(),
   pause: z.object({ code: campaignPauseCodeSchema, reason: z.string(), at: z.string() }).nullable(),
   /** Set while running and holding back: what for, and until when (null: until the session is ready). */
@@ -201,6 +292,44 @@ export const templatePreviewSchema = z.object({
   recipient: recipientSchema.nullable(),
 });
 export type TemplatePreview = z.infer<typeof templatePreviewSchema>;
+
+/** A variable some recipients have no value for (and the template gives no fallback). */
+export const missingVariableSchema = z.object({
+  variable: z.string(),
+  count: z.number().int(),
+  /** The first such recipient, to preview. */
+  firstSeq: z.number().int(),
+});
+export type MissingVariable = z.infer<typeof missingVariableSchema>;
+
+/** What to check instead of the stored template and options (all optional). */
+export const campaignReadinessRequestSchema = z.object({
+  template: z.string().min(1).max(TEMPLATE_MAX_LENGTH).optional(),
+  options: campaignOptionsSchema.partial().optional(),
+});
+export type CampaignReadinessRequest = z.infer<typeof campaignReadinessRequestSchema>;
+
+/**
+ * Whether Start will work, and who will actually receive the message: the pending
+ * recipients less the opted-out and, when the campaign skips them, those missing a value.
+ * The same check Start makes.
+ */
+export const campaignReadinessSchema = z.object({
+  /** Start will work (the session's state aside: a campaign started while it is away waits for it). */
+  ready: z.boolean(),
+  /** Will be sent to when the campaign runs. */
+  willReceive: z.number().int(),
+  /** Pending recipients on the opt-out list: they will be skipped. */
+  optedOut: z.number().int(),
+  /** Pending recipients missing a value (not opted out); skipped when `options.missingValues` is `skip`, otherwise Start refuses. */
+  missingValues: z.number().int(),
+  missing: z.array(missingVariableSchema),
+  /** Already skipped at import (invalid or duplicate numbers). */
+  skipped: z.number().int(),
+  /** Why Start would refuse, as error codes: `no_recipients`, `missing_variables`, `schedule_in_past`. */
+  problems: z.array(z.enum(['no_recipients', 'missing_variables', 'schedule_in_past'])),
+});
+export type CampaignReadiness = z.infer<typeof campaignReadinessSchema>;
 
 /** Live progress, on `/ws` as `campaign_progress`. */
 export const campaignProgressSchema = z.object({

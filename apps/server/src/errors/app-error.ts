@@ -4,6 +4,8 @@ export const ERROR_STATUS = {
   validation_failed: 400,
   invalid_phone_number: 400,
   invalid_csv: 400,
+  /** A campaign scheduled for a time that has passed. */
+  schedule_in_past: 400,
   weak_password: 400,
   /** Text PostgreSQL cannot store (U+0000, an unpaired surrogate) anywhere in a request. */
   invalid_characters: 400,

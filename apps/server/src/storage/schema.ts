@@ -128,6 +128,8 @@ export interface CampaignsTable {
   status: CampaignStatus;
   /** `CampaignLimits` as JSON. */
   limits: string;
+  /** `CampaignOptions` as JSON; missing fields take `DEFAULT_CAMPAIGN_OPTIONS` (migration 0006). */
+  options: string;
   scheduled_at: IsoTimestamp | null;
   pause_code: CampaignPauseCode | null;
   pause_reason: string | null;

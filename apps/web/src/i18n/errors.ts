@@ -17,6 +17,8 @@ const TRANSLATED: Partial<Record<string, MessageKey>> = {
   session_not_ready: 'errors.session_not_ready',
   account_restricted: 'errors.account_restricted',
   internal: 'errors.internal',
+  schedule_in_past: 'errors.schedule_in_past',
+  no_recipients: 'errors.no_recipients',
 };
 
 /** `conflict` answers whose reason we can say in words (see the auth service). */

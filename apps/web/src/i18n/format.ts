@@ -25,6 +25,36 @@ export interface Formatters {
   preciseDateTime(value: string | number | Date): string;
   /** A moment past, to the second: the time alone when it is today, else the date and time. */
   moment(value: string | number | Date, now: number): string;
+  /** A time of day in another time zone, naming it: "9:00 AM GMT+3". */
+  zonedTime(value: string | number | Date, timeZone: string): string;
+  /** A wall-clock time (HH:MM) of a day in `timeZone` as the viewer's own time of day then, e.g. "21:00" in Riyadh → "6:00 PM". */
+  wallTimeHere(time: string, timeZone: string, on?: number): string;
+}
+
+/** The viewer's IANA time zone, e.g. `Asia/Riyadh`. */
+export function viewerTimeZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC';
+}
+
+/** Whether two IANA zones keep the same clock now (UTC and Etc/UTC; Asia/Riyadh and Asia/Kuwait). */
+export function sameClock(a: string, b: string, at = Date.now()): boolean {
+  if (a === b) return true;
+  const clock = (timeZone: string) => new Intl.DateTimeFormat('en-GB', { timeZone, dateStyle: 'short', timeStyle: 'short' }).format(at);
+  try {
+    return clock(a) === clock(b);
+  } catch {
+    return false;
+  }
+}
+
+/** The instant the wall clock in `timeZone` shows `time` (HH:MM) on the day `at` falls on there. */
+function instantOfWallTime(time: string, timeZone: string, at: number): number {
+  const [hours = 0, minutes = 0] = time.split(':').map(Number);
+  const parts = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).formatToParts(at);
+  const get = (type: string) => Number(parts.find((part) => part.type === type)?.value ?? 0);
+  const wallNow = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
+  const offset = wallNow - (at - (at % 1000));
+  return Date.UTC(get('year'), get('month') - 1, get('day'), hours, minutes) - offset;
 }
 
 const UNITS: Array<[Intl.RelativeTimeFormatUnit, number]> = [
@@ -89,5 +119,13 @@ export function createFormatters(locale: Locale): Formatters {
       const date = toDate(value);
       return sameDay.format(date) === sameDay.format(new Date(now)) ? time.format(date) : preciseDateTime.format(date);
     },
+    zonedTime: (value, timeZone) => new Intl.DateTimeFormat(locale, { timeStyle: 'short', timeZone }).format(toDate(value)) + ' ' + zoneLabel(timeZone, toDate(value)),
+    wallTimeHere: (value, timeZone, on = Date.now()) => shortTime.format(new Date(instantOfWallTime(value, timeZone, on))),
   };
+
+  /** The zone as the locale names it briefly: "GMT+3", "UTC" (`timeStyle` can't be combined with `timeZoneName`). */
+  function zoneLabel(timeZone: string, at: Date): string {
+    const part = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' }).formatToParts(at).find((p) => p.type === 'timeZoneName');
+    return part?.value ?? timeZone;
+  }
 }

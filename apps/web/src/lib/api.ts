@@ -29,6 +29,8 @@ export interface ApiFetchOptions {
   upload?: { data: Blob | string; contentType: string };
   signal?: AbortSignal;
   headers?: Record<string, string>;
+  /** The request outlives the page (sent as it is left). */
+  keepalive?: boolean;
 }
 
 /** The answer to a conditional GET: either the resource has not changed, or here it is. */
@@ -88,6 +90,7 @@ export async function apiFetch<T>(path: string, options: ApiFetchOptions & { eta
       ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}),
       ...(options.upload ? { body: options.upload.data } : {}),
       ...(options.signal ? { signal: options.signal } : {}),
+      ...(options.keepalive ? { keepalive: true } : {}),
     });
   } catch (error) {
     if (isAbort(error)) throw error;

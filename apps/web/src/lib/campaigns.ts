@@ -1,5 +1,7 @@
 import type {
   Campaign,
+  CampaignReadiness,
+  CampaignReadinessRequest,
   CampaignReport,
   CampaignStatus,
   CreateCampaignRequest,
@@ -38,6 +40,9 @@ export const campaignsApi = {
   create: (body: CreateCampaignRequest) => apiFetch<Campaign>('/api/campaigns', { method: 'POST', body }),
   update: (id: string, body: UpdateCampaignRequest) => apiFetch<Campaign>(campaignPath(id), { method: 'PATCH', body }),
   remove: (id: string) => apiFetch<void>(campaignPath(id), { method: 'DELETE' }),
+  /** For a page being left: the request outlives it. */
+  updateKeepalive: (id: string, body: UpdateCampaignRequest) => apiFetch<Campaign>(campaignPath(id), { method: 'PATCH', body, keepalive: true }),
+  removeKeepalive: (path: string) => apiFetch<void>(path, { method: 'DELETE', keepalive: true }),
   importCsv: (id: string, file: Blob) => apiFetch<ImportResult>(campaignPath(id, '/recipients'), { method: 'POST', upload: { data: file, contentType: 'text/csv' } }),
   clearRecipients: (id: string) => apiFetch<Campaign>(campaignPath(id, '/recipients'), { method: 'DELETE' }),
   recipients: (id: string, options: { status?: RecipientStatus | null; cursor?: string | null; limit?: number; signal?: AbortSignal } = {}) =>
@@ -45,6 +50,15 @@ export const campaignsApi = {
   preview: (id: string, template: string, seq: number | null, signal?: AbortSignal) =>
     apiFetch<TemplatePreview>(campaignPath(id, '/preview'), { method: 'POST', body: seq === null ? { template } : { template, seq }, ...(signal ? { signal } : {}) }),
   command: (id: string, command: 'start' | 'pause' | 'resume' | 'cancel') => apiFetch<Campaign>(campaignPath(id, `/${command}`), { method: 'POST' }),
+  /** Whether Start will work and who will receive it: the check Start makes. */
+  readiness: (id: string, instead: CampaignReadinessRequest, signal?: AbortSignal) =>
+    apiFetch<CampaignReadiness>(campaignPath(id, '/readiness'), { method: 'POST', body: instead, ...(signal ? { signal } : {}) }),
+  /** A new draft with the campaign's message, limits and recipients. */
+  duplicate: (id: string, name?: string) => apiFetch<Campaign>(campaignPath(id, '/duplicate'), { method: 'POST', body: name ? { name } : {} }),
+  /** A new draft to send again to the recipients whose message failed or whose fate is unknown. */
+  resend: (id: string, name?: string) => apiFetch<Campaign>(campaignPath(id, '/resend'), { method: 'POST', body: name ? { name } : {} }),
+  /** Deletes drafts, all or none. */
+  deleteDrafts: (ids: string[]) => apiFetch<{ deleted: number }>('/api/campaigns/delete-drafts', { method: 'POST', body: { ids } }),
   report: (id: string, signal?: AbortSignal) => apiFetch<CampaignReport>(campaignPath(id, '/report'), signal ? { signal } : {}),
   /** A plain link: the browser downloads the file with the login cookie. */
   reportCsvHref: (id: string) => campaignPath(id, '/report.csv'),

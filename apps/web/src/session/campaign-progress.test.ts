@@ -18,6 +18,7 @@ function campaign(overrides: Partial<Campaign> = {}): Campaign {
     variables: ['name'],
     status: 'running',
     limits: { minGapMs: 8000, maxGapMs: 20_000, hourlyCap: 120, dailyCap: 600, quietHours: null },
+    options: { missingValues: 'refuse' },
     scheduledAt: null,
     pause: null,
     waiting: null,

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
-import { DEFAULT_CAMPAIGN_LIMITS, campaignLimitsSchema } from '@wasla/protocol';
-import type { Campaign, CampaignLimits, CreateCampaignRequest, ImportResult, RecipientInput, TemplatePreview, UpdateCampaignRequest } from '@wasla/protocol';
+import { DEFAULT_CAMPAIGN_LIMITS, DEFAULT_CAMPAIGN_OPTIONS, campaignLimitsSchema, withoutDirectionMarks } from '@wasla/protocol';
+import type { Campaign, CampaignLimits, CampaignOptions, CreateCampaignRequest, ImportResult, RecipientInput, TemplatePreview, UpdateCampaignRequest } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { SessionService } from '../sessions/service.js';
 import { importRecipientsCsv } from './csv-import.js';
@@ -38,6 +38,13 @@ export class CampaignDrafts {
     return this.options.now?.() ?? new Date();
   }
 
+  /** A schedule as stored: ISO UTC, or null for "at once". A time already past is refused. */
+  private schedule(value: string | null | undefined): string | null {
+    const iso = normalizeSchedule(value);
+    if (iso !== null) assertNotPast(iso, this.now());
+    return iso;
+  }
+
   private async record(id: string): Promise<CampaignRecord> {
     const record = await this.options.repository.get(id);
     if (!record) throw new AppError('not_found', 'There is no campaign with that id.');
@@ -53,11 +60,12 @@ export class CampaignDrafts {
     const record: CampaignRecord = {
       id: randomUUID(),
       sessionId,
-      name: input.name,
+      name: campaignName(input.name),
       template: input.template,
       status: 'draft',
       limits,
-      scheduledAt: normalizeSchedule(input.scheduledAt),
+      options: mergeOptions(DEFAULT_CAMPAIGN_OPTIONS, input.options),
+      scheduledAt: this.schedule(input.scheduledAt),
       pause: null,
       createdAt: at,
       updatedAt: at,
@@ -82,10 +90,11 @@ export class CampaignDrafts {
     const changed = await this.options.repository.updateDraft(
       id,
       {
-        ...(input.name !== undefined ? { name: input.name } : {}),
+        ...(input.name !== undefined ? { name: campaignName(input.name) } : {}),
         ...(input.template !== undefined ? { template: input.template } : {}),
         ...(input.limits !== undefined ? { limits: mergeLimits(record.limits, input.limits) } : {}),
-        ...(input.scheduledAt !== undefined ? { scheduledAt: normalizeSchedule(input.scheduledAt) } : {}),
+        ...(input.options !== undefined ? { options: mergeOptions(record.options, input.options) } : {}),
+        ...(input.scheduledAt !== undefined ? { scheduledAt: this.schedule(input.scheduledAt) } : {}),
       },
       this.now().toISOString(),
     );
@@ -166,6 +175,31 @@ function mergeLimits(base: CampaignLimits, change: CreateCampaignRequest['limits
     throw new AppError('validation_failed', `limits.${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'}`, { field: 'limits' });
   }
   return parsed.data;
+}
+
+/** Browser and server clocks may differ a little: a time this far back still counts as now. */
+export const SCHEDULE_GRACE_MS = 60_000;
+
+/** Refuses a scheduled time in the past (400 `schedule_in_past`), naming it and the server's now. */
+export function assertNotPast(scheduledAt: string, now: Date): void {
+  if (new Date(scheduledAt).getTime() < now.getTime() - SCHEDULE_GRACE_MS) {
+    throw new AppError('schedule_in_past', `The scheduled time ${scheduledAt} has passed (it is now ${now.toISOString()}): choose a later time, or start at once.`, {
+      field: 'scheduledAt',
+      scheduledAt,
+      now: now.toISOString(),
+    });
+  }
+}
+
+/** A name as stored: trimmed, without invisible direction marks (a name that is only marks is refused). */
+export function campaignName(name: string): string {
+  const clean = withoutDirectionMarks(name).trim();
+  if (clean === '') throw new AppError('validation_failed', 'name: give the campaign a name.', { field: 'name' });
+  return clean;
+}
+
+function mergeOptions(base: CampaignOptions, change: Partial<CampaignOptions> | undefined): CampaignOptions {
+  return { ...base, ...Object.fromEntries(Object.entries(change ?? {}).filter(([, value]) => value !== undefined)) };
 }
 
 function normalizeSchedule(value: string | null | undefined): string | null {

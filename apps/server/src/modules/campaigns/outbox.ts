@@ -258,7 +258,8 @@ export class SessionOutbox {
     const at = this.now();
     if (missing.length > 0) {
       const error = `No value for ${missing.map((name) => `{{${name}}}`).join(', ')}.`;
-      await store.finishPending(campaign.id, [recipient.seq], 'failed', 'missing_variable', error, at.toISOString());
+      // Start skips (or refuses) these already; this is the last guard, by the same option.
+      await store.finishPending(campaign.id, [recipient.seq], campaign.options.missingValues === 'skip' ? 'skipped' : 'failed', 'missing_variable', error, at.toISOString());
       host.progress(campaign.id);
       return;
     }

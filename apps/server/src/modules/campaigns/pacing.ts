@@ -68,3 +68,85 @@ export function nextSlot(now: Date, limits: CampaignLimits, history: SendHistory
   for (const wait of waits) if (wait.until > now && (!latest || wait.until > latest.until)) latest = wait;
   return latest;
 }
+
+/** When quiet hours next start at or after `at` (null without them); `at` itself when they are in force. */
+export function quietHoursNextStart(at: Date, quiet: QuietHours | null): Date | null {
+  if (!quiet) return null;
+  if (quietHoursEnd(at, quiet)) return at;
+  const { minute, second } = localClock(at, quiet.timeZone);
+  const minutesLeft = (minutesOf(quiet.start) - minute + 1440) % 1440;
+  return new Date(at.getTime() + minutesLeft * MINUTE_MS - second * 1000 - (at.getTime() % 1000));
+}
+
+/** What an estimate of a running campaign's finish needs. */
+export interface FinishEstimateInput {
+  now: Date;
+  pending: number;
+  limits: CampaignLimits;
+  /** Recent campaign sends (ms since the epoch, oldest first): the caps count them, and their spacing is the pace. */
+  recentSends: readonly number[];
+  /** When the next message may go at the earliest (a gap, cap or quiet hours being waited), if later than now. */
+  nextAt?: Date | null;
+}
+
+/**
+ * When the last pending message will go, following the campaign's own rules: one
+ * message every gap (the observed spacing of recent sends when there is one, which
+ * includes the time a send takes; otherwise the middle of the gap bounds), at most
+ * `hourlyCap` in any 60 minutes and `dailyCap` in any 24 hours — sends already made
+ * count — and none in quiet hours. Null when it is more than a year away.
+ */
+export function estimateFinish(input: FinishEstimateInput): Date | null {
+  const { limits, now } = input;
+  if (input.pending <= 0) return now;
+  const perMessage = messageSpacingMs(limits, input.recentSends);
+  const times = input.recentSends.filter((t) => t > now.getTime() - DAY_MS);
+  let t = Math.max(now.getTime(), input.nextAt?.getTime() ?? 0);
+  const horizon = now.getTime() + 366 * DAY_MS;
+  let hourFrom = 0;
+  let dayFrom = 0;
+  let quietStart = quietHoursNextStart(new Date(t), limits.quietHours)?.getTime() ?? Infinity;
+  let last = t;
+  for (let left = input.pending; left > 0; left -= 1) {
+    for (;;) {
+      if (t > horizon) return null;
+      if (t >= quietStart) {
+        t = quietHoursEnd(new Date(t), limits.quietHours)?.getTime() ?? t;
+        quietStart = quietHoursNextStart(new Date(t), limits.quietHours)?.getTime() ?? Infinity;
+        continue;
+      }
+      while (hourFrom < times.length && (times[hourFrom] ?? 0) <= t - HOUR_MS) hourFrom += 1;
+      while (dayFrom < times.length && (times[dayFrom] ?? 0) <= t - DAY_MS) dayFrom += 1;
+      if (times.length - hourFrom >= limits.hourlyCap) {
+        t = Math.max(t, (times[times.length - limits.hourlyCap] ?? t) + HOUR_MS);
+        continue;
+      }
+      if (times.length - dayFrom >= limits.dailyCap) {
+        t = Math.max(t, (times[times.length - limits.dailyCap] ?? t) + DAY_MS);
+        continue;
+      }
+      break;
+    }
+    times.push(t);
+    last = t;
+    t += perMessage;
+  }
+  return new Date(last);
+}
+
+/**
+ * The time from one campaign message to the next: the mean spacing of recent sends
+ * that followed each other at the campaign's pace (not across a cap or quiet hours),
+ * when there are at least two; otherwise the middle of the gap bounds.
+ */
+export function messageSpacingMs(limits: CampaignLimits, recentSends: readonly number[]): number {
+  const expected = (limits.minGapMs + limits.maxGapMs) / 2;
+  const paced: number[] = [];
+  for (let i = 1; i < recentSends.length; i += 1) {
+    const spacing = (recentSends[i] ?? 0) - (recentSends[i - 1] ?? 0);
+    if (spacing >= 0 && spacing <= limits.maxGapMs + 10_000) paced.push(spacing);
+  }
+  const recent = paced.slice(-20);
+  if (recent.length < 2) return expected;
+  return Math.max(limits.minGapMs, recent.reduce((sum, spacing) => sum + spacing, 0) / recent.length);
+}

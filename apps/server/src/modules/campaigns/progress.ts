@@ -1,9 +1,12 @@
 import type { Logger } from 'pino';
 import type { Campaign, CampaignProgress, CampaignWaitCode } from '@wasla/protocol';
 import type { EventBus } from '../sessions/events.js';
+import { DAY_MS, estimateFinish } from './pacing.js';
 
 /** Sends counted for the rate: the last five minutes. */
 const RATE_WINDOW_MS = 5 * 60_000;
+/** Sends kept for the estimate: the caps' longest window, at most this many. */
+const KEPT_SENDS = 100_000;
 
 export interface LiveProgressOptions {
   bus: EventBus;
@@ -44,7 +47,8 @@ export class LiveProgress {
   sent(campaignId: string, at: Date): void {
     const times = this.sends.get(campaignId) ?? [];
     times.push(at.getTime());
-    while (times.length > 0 && (times[0] ?? 0) < at.getTime() - RATE_WINDOW_MS) times.shift();
+    // The caps count the last 24 hours' sends; one array shift per old send is cheap enough at these rates.
+    while (times.length > 0 && ((times[0] ?? 0) <= at.getTime() - DAY_MS || times.length > KEPT_SENDS)) times.shift();
     this.sends.set(campaignId, times);
     this.soon(campaignId);
   }
@@ -87,7 +91,8 @@ export class LiveProgress {
 
   private progressOf(campaign: Campaign): CampaignProgress {
     const now = this.now().getTime();
-    const times = (this.sends.get(campaign.id) ?? []).filter((t) => t >= now - RATE_WINDOW_MS);
+    const kept = this.sends.get(campaign.id) ?? [];
+    const times = kept.filter((t) => t >= now - RATE_WINDOW_MS);
     const first = times[0];
     // Over the window, or since the first send in it when that is more recent (at least 10 s).
     const spanMs = first === undefined ? 0 : Math.max(10_000, Math.min(RATE_WINDOW_MS, now - first));
@@ -95,10 +100,13 @@ export class LiveProgress {
     const { pending } = campaign.counts;
     let etaSeconds: number | null = null;
     if (campaign.status === 'running' && pending > 0) {
-      const { minGapMs, maxGapMs, hourlyCap } = campaign.limits;
-      const perMinute = ratePerMinute > 0 ? ratePerMinute : maxGapMs > 0 ? 60_000 / ((minGapMs + maxGapMs) / 2) : 0;
-      const paced = Math.min(perMinute || Infinity, hourlyCap / 60);
-      etaSeconds = Number.isFinite(paced) && paced > 0 ? Math.round((pending / paced) * 60) : null;
+      // Waiting for the session: no one knows when it is back.
+      const { waiting } = campaign;
+      const until = waiting ? (waiting.until === null ? null : new Date(waiting.until)) : undefined;
+      if (until !== null) {
+        const finish = estimateFinish({ now: new Date(now), pending, limits: campaign.limits, recentSends: kept, nextAt: until ?? null });
+        etaSeconds = finish ? Math.max(0, Math.round((finish.getTime() - now) / 1000)) : null;
+      }
     } else if (pending === 0) {
       etaSeconds = 0;
     }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Kysely, Selectable } from 'kysely';
+import { countRecipient, emptyRecipientCounts } from '@wasla/protocol';
 import type { Recipient, RecipientCounts, RecipientStatus, ReportTotals } from '@wasla/protocol';
 import type { CampaignRecipientsTable, Database, IsoTimestamp, StoredRecipientStatus } from '../../storage/schema.js';
 import { LARGEST_INTEGER } from '../../http/storable-text.js';
@@ -38,49 +39,21 @@ function recipientFromRow(row: Selectable<CampaignRecipientsTable>): Recipient {
 }
 
 export function emptyCounts(): RecipientCounts {
-  return { total: 0, pending: 0, sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0, unknown: 0 };
+  return emptyRecipientCounts();
 }
 
-/** Adds grouped `(status, count)` rows to counts; `sending` counts as pending. */
+/** Adds grouped `(status, count)` rows to counts (the protocol's one definition); `sending` counts as pending. */
 function addCounts(counts: RecipientCounts, status: StoredRecipientStatus, n: number): void {
-  const key: RecipientStatus = status === 'sending' ? 'pending' : status;
-  counts[key] += n;
-  counts.total += n;
+  countRecipient(counts, status === 'sending' ? 'pending' : status, n);
 }
 
 /** Totals for a report from grouped `(status, reason, count)` rows. */
 export function totalsFromGroups(groups: { status: StoredRecipientStatus; reason: string | null; n: number }[]): ReportTotals {
   const totals: ReportTotals = { sent: 0, delivered: 0, read: 0, failed: 0, skipped: 0, unknown: 0, pending: 0, failedByReason: {}, skippedByReason: {} };
   for (const { status, reason, n } of groups) {
-    switch (status) {
-      case 'read':
-        totals.read += n;
-        totals.delivered += n;
-        totals.sent += n;
-        break;
-      case 'delivered':
-        totals.delivered += n;
-        totals.sent += n;
-        break;
-      case 'sent':
-        totals.sent += n;
-        break;
-      case 'failed':
-        totals.failed += n;
-        totals.failedByReason[reason ?? 'error'] = (totals.failedByReason[reason ?? 'error'] ?? 0) + n;
-        break;
-      case 'skipped':
-        totals.skipped += n;
-        totals.skippedByReason[reason ?? 'other'] = (totals.skippedByReason[reason ?? 'other'] ?? 0) + n;
-        break;
-      case 'unknown':
-        totals.unknown += n;
-        break;
-      case 'pending':
-      case 'sending':
-        totals.pending += n;
-        break;
-    }
+    countRecipient(totals, status === 'sending' ? 'pending' : status, n);
+    if (status === 'failed') totals.failedByReason[reason ?? 'error'] = (totals.failedByReason[reason ?? 'error'] ?? 0) + n;
+    if (status === 'skipped') totals.skippedByReason[reason ?? 'other'] = (totals.skippedByReason[reason ?? 'other'] ?? 0) + n;
   }
   return totals;
 }
@@ -168,7 +141,10 @@ export class RecipientsRepository {
 
   async recipients(campaignId: string, query: { status?: RecipientStatus; cursor?: string; limit: number }): Promise<{ items: Recipient[]; nextCursor: string | null }> {
     let select = this.db.selectFrom('campaign_recipients').selectAll().where('campaign_id', '=', campaignId);
+    // The filters mean what the counts mean: `sent` includes the delivered and read, `delivered` the read.
     if (query.status === 'pending') select = select.where('status', 'in', ['pending', 'sending']);
+    else if (query.status === 'sent') select = select.where('status', 'in', ['sent', 'delivered', 'read']);
+    else if (query.status === 'delivered') select = select.where('status', 'in', ['delivered', 'read']);
     else if (query.status) select = select.where('status', '=', query.status);
     if (query.cursor) {
       const [after] = decodeCursor(query.cursor, (v): v is [number] => v.length === 1 && Number.isInteger(v[0]));
@@ -214,22 +190,70 @@ export class RecipientsRepository {
   }
 
   /**
-   * Recipients whose variables miss some the template uses, by variable: how many and
-   * the first seq. Only recipients still to be sent count.
+   * The audience's own columns (every variable any recipient has, but name and phone),
+   * in the order they first appear: the file's column order.
    */
-  async missingVariables(campaignId: string, template: string): Promise<{ variable: string; count: number; firstSeq: number }[]> {
+  async variableColumns(campaignId: string, pageSize = 2000): Promise<string[]> {
+    const columns = new Set<string>();
+    let after = 0;
+    for (;;) {
+      const rows = await this.db
+        .selectFrom('campaign_recipients')
+        .select(['seq', 'variables'])
+        .where('campaign_id', '=', campaignId)
+        .where('seq', '>', after)
+        .orderBy('seq')
+        .limit(pageSize)
+        .execute();
+      for (const row of rows) for (const key of Object.keys(JSON.parse(row.variables) as Record<string, string>)) columns.add(key);
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) break;
+      after = last.seq;
+    }
+    columns.delete('name');
+    columns.delete('phone');
+    return [...columns];
+  }
+
+  /** Pending recipients whose number is on the opt-out list: they will be skipped. */
+  async optedOutPending(campaignId: string): Promise<{ seq: number; phone: string }[]> {
+    return this.db
+      .selectFrom('campaign_recipients')
+      .select(['seq', 'phone'])
+      .where('campaign_id', '=', campaignId)
+      .where('status', '=', 'pending')
+      .where('phone', 'in', (eb) => eb.selectFrom('suppressions').select('phone'))
+      .orderBy('seq')
+      .execute();
+  }
+
+  /**
+   * Pending recipients (but those in `except`, by seq) without a value for a variable the
+   * template uses and no fallback for it: by variable, how many and the first seq; and
+   * every such recipient's seq.
+   */
+  async missingValues(campaignId: string, template: string, except: ReadonlySet<number> = new Set()): Promise<{ missing: { variable: string; count: number; firstSeq: number }[]; seqs: number[] }> {
     const used = templateVariables(template);
     const found = new Map<string, { variable: string; count: number; firstSeq: number }>();
-    if (used.length === 0) return [];
+    const seqs: number[] = [];
+    if (used.length === 0) return { missing: [], seqs };
     for await (const page of this.allRecipients(campaignId, ['pending'])) {
       for (const recipient of page) {
-        for (const variable of renderTemplate(template, recipient).missing) {
+        if (except.has(recipient.seq)) continue;
+        const { missing } = renderTemplate(template, recipient);
+        if (missing.length > 0) seqs.push(recipient.seq);
+        for (const variable of missing) {
           const entry = found.get(variable) ?? { variable, count: 0, firstSeq: recipient.seq };
           entry.count += 1;
           found.set(variable, entry);
         }
       }
     }
-    return [...found.values()];
+    return { missing: [...found.values()], seqs };
+  }
+
+  /** Recipients whose variables miss some the template uses (see `missingValues`). */
+  async missingVariables(campaignId: string, template: string): Promise<{ variable: string; count: number; firstSeq: number }[]> {
+    return (await this.missingValues(campaignId, template)).missing;
   }
 }

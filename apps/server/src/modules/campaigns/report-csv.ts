@@ -23,11 +23,12 @@ const PHONE_COLUMN = FIXED_COLUMNS.indexOf('phone');
 
 /**
  * Every recipient of a campaign with its final status, as CSV for a spreadsheet:
- * UTF-8 with a BOM (so Excel reads Arabic), one column per variable, and no cell a
- * spreadsheet would run as a formula.
+ * UTF-8 with a BOM (so Excel reads Arabic), then the audience's own columns (`columns`,
+ * in the file's order; the variables the template uses are among them), and no cell a
+ * spreadsheet would run as a formula — the audience's columns included.
  */
-export function recipientReportCsv(campaign: Campaign, pages: AsyncIterable<Recipient[]>): Stringifier {
-  const variables = campaign.variables.filter((variable) => variable !== 'name' && variable !== 'phone');
+export function recipientReportCsv(campaign: Campaign, pages: AsyncIterable<Recipient[]>, columns: readonly string[] = []): Stringifier {
+  const variables = [...new Set([...columns, ...campaign.variables])].filter((variable) => variable !== 'name' && variable !== 'phone');
   const csv = stringify({
     header: true,
     columns: [...FIXED_COLUMNS, ...variables],

@@ -1,5 +1,6 @@
 import type { Kysely, Selectable, Transaction } from 'kysely';
-import type { Campaign, CampaignLimits, CampaignPauseCode, CampaignStatus } from '@wasla/protocol';
+import { DEFAULT_CAMPAIGN_OPTIONS, campaignOptionsSchema } from '@wasla/protocol';
+import type { Campaign, CampaignLimits, CampaignOptions, CampaignPauseCode, CampaignStatus } from '@wasla/protocol';
 import type { CampaignsTable, Database, IsoTimestamp } from '../../storage/schema.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 
@@ -17,6 +18,7 @@ function campaignFromRow(row: Selectable<CampaignsTable>): CampaignRecord {
     template: row.template,
     status: row.status,
     limits: JSON.parse(row.limits) as CampaignLimits,
+    options: optionsFromJson(row.options),
     scheduledAt: row.scheduled_at,
     pause: row.pause_code && row.pause_reason && row.paused_at ? { code: row.pause_code, reason: row.pause_reason, at: row.paused_at } : null,
     createdAt: row.created_at,
@@ -24,6 +26,12 @@ function campaignFromRow(row: Selectable<CampaignsTable>): CampaignRecord {
     startedAt: row.started_at,
     finishedAt: row.finished_at,
   };
+}
+
+/** Stored options over the defaults: a campaign from before an option existed has the default. */
+function optionsFromJson(json: string): CampaignOptions {
+  const parsed = campaignOptionsSchema.partial().safeParse(JSON.parse(json));
+  return { ...DEFAULT_CAMPAIGN_OPTIONS, ...(parsed.success ? parsed.data : {}) };
 }
 
 /** Campaign rows: drafts, their lifecycle, and which campaigns run where. */
@@ -40,6 +48,7 @@ export class CampaignsRepository {
         template: campaign.template,
         status: campaign.status,
         limits: JSON.stringify(campaign.limits),
+        options: JSON.stringify(campaign.options),
         scheduled_at: campaign.scheduledAt,
         pause_code: null,
         pause_reason: null,
@@ -92,13 +101,14 @@ export class CampaignsRepository {
   }
 
   /** Changes a draft's fields. */
-  async updateDraft(id: string, fields: Partial<Pick<CampaignRecord, 'name' | 'template' | 'limits' | 'scheduledAt'>>, updatedAt: IsoTimestamp): Promise<boolean> {
+  async updateDraft(id: string, fields: Partial<Pick<CampaignRecord, 'name' | 'template' | 'limits' | 'options' | 'scheduledAt'>>, updatedAt: IsoTimestamp): Promise<boolean> {
     const result = await this.db
       .updateTable('campaigns')
       .set({
         ...(fields.name !== undefined ? { name: fields.name } : {}),
         ...(fields.template !== undefined ? { template: fields.template } : {}),
         ...(fields.limits !== undefined ? { limits: JSON.stringify(fields.limits) } : {}),
+        ...(fields.options !== undefined ? { options: JSON.stringify(fields.options) } : {}),
         ...(fields.scheduledAt !== undefined ? { scheduled_at: fields.scheduledAt } : {}),
         updated_at: updatedAt,
       })
@@ -115,6 +125,18 @@ export class CampaignsRepository {
       await trx.deleteFrom('campaign_recipients').where('campaign_id', '=', id).execute();
       await trx.deleteFrom('campaigns').where('id', '=', id).execute();
       return true;
+    });
+  }
+
+  /** Deletes these drafts and their recipients in one transaction; null (and nothing deleted) when one is missing or not a draft. */
+  async deleteDrafts(ids: string[]): Promise<number | null> {
+    if (ids.length === 0) return 0;
+    return this.db.transaction().execute(async (trx) => {
+      const rows = await trx.selectFrom('campaigns').select(['id', 'status']).where('id', 'in', ids).execute();
+      if (rows.length !== ids.length || rows.some((row) => row.status !== 'draft')) return null;
+      await trx.deleteFrom('campaign_recipients').where('campaign_id', 'in', ids).execute();
+      const result = await trx.deleteFrom('campaigns').where('id', 'in', ids).where('status', '=', 'draft').executeTakeFirst();
+      return Number(result.numDeletedRows);
     });
   }
 

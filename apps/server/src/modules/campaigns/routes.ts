@@ -4,6 +4,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import {
   apiErrorSchema,
+  campaignReadinessRequestSchema,
+  campaignReadinessSchema,
   campaignReportSchema,
   campaignSchema,
   campaignStatusSchema,
@@ -180,16 +182,58 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
   }, async (request) => campaigns.report(request.params.id));
 
   app.get('/api/campaigns/:id/report.csv', {
-    schema: { tags: ['reports'], summary: 'Every recipient with its final status, as CSV', params: idParams, produces: ['text/csv'], response: { 200: z.any().describe('CSV, UTF-8 with a BOM so Excel reads Arabic'), 404: apiErrorSchema } },
+    schema: { tags: ['reports'], summary: "Every recipient with its final status and the audience's own columns, as CSV", params: idParams, produces: ['text/csv'], response: { 200: z.any().describe('CSV, UTF-8 with a BOM so Excel reads Arabic'), 404: apiErrorSchema } },
   }, async (request, reply) => {
     const campaign = await campaigns.get(request.params.id);
-    const csv = recipientReportCsv(campaign, recipients.allRecipients(campaign.id));
+    const csv = recipientReportCsv(campaign, recipients.allRecipients(campaign.id), await recipients.variableColumns(campaign.id));
     const filename = `campaign-${campaign.name.replace(/[^\p{L}\p{N}_-]+/gu, '-').slice(0, 60) || campaign.id}.csv`;
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="campaign.csv"; filename*=UTF-8''${encodeURIComponent(filename)}`)
       .send(csv);
   });
+
+  app.post('/api/campaigns/:id/readiness', {
+    schema: {
+      tags: ['campaigns'],
+      summary:
+        "A draft's check before Start, the one Start makes: whether Start will work and who will receive it (opted-out numbers and rows missing a value left out). With a template or options in the body, for those instead of the stored ones (what an editor shows before saving).",
+      params: idParams,
+      body: campaignReadinessRequestSchema.nullish(),
+      response: { 200: campaignReadinessSchema, ...errors },
+    },
+  }, async (request) => campaigns.readinessOf(request.params.id, request.body ?? {}));
+
+  const copyBody = z.object({ name: z.string().trim().min(1).max(120).optional() });
+  app.post('/api/campaigns/:id/duplicate', {
+    schema: {
+      tags: ['campaigns'],
+      summary: "A new draft with this campaign's name, message, limits, options and recipients (rows skipped at import stay skipped)",
+      params: idParams,
+      body: copyBody.nullish(),
+      response: { 201: campaignSchema, ...errors },
+    },
+  }, async (request, reply) => reply.status(201).send(await campaigns.copy(request.params.id, { ...(request.body?.name ? { name: request.body.name } : {}) }, request.principal?.userId ?? null)));
+
+  app.post('/api/campaigns/:id/resend', {
+    schema: {
+      tags: ['campaigns'],
+      summary: 'A new draft to send again to the recipients whose message failed or whose fate is unknown (never an automatic retry: you review and start it)',
+      params: idParams,
+      body: copyBody.nullish(),
+      response: { 201: campaignSchema, ...errors },
+    },
+  }, async (request, reply) =>
+    reply.status(201).send(await campaigns.copy(request.params.id, { only: 'failed_or_unknown', ...(request.body?.name ? { name: request.body.name } : {}) }, request.principal?.userId ?? null)));
+
+  app.post('/api/campaigns/delete-drafts', {
+    schema: {
+      tags: ['campaigns'],
+      summary: 'Delete several drafts at once: all or none (409 when one is not a draft)',
+      body: z.object({ ids: z.array(z.string().min(1).max(100)).min(1).max(500) }),
+      response: { 200: z.object({ deleted: z.number().int() }), ...errors },
+    },
+  }, async (request) => campaigns.removeDrafts(request.body.ids));
 
   app.get('/api/reports', {
     schema: {

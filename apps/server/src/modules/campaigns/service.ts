@@ -1,18 +1,20 @@
 import type { Logger } from 'pino';
-import type { Campaign, CampaignPauseCode, CampaignReport, CampaignStatus, CampaignWaitCode, MessageStatusEvent, RecipientStatus, SessionState } from '@wasla/protocol';
+import type { Campaign, CampaignPauseCode, CampaignReadiness, CampaignReadinessRequest, Recipient, CampaignReport, CampaignStatus, CampaignWaitCode, MessageStatusEvent, RecipientStatus, SessionState } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { MessageService } from '../messages/service.js';
 import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
-import { CampaignDrafts, requireDraft } from './drafts.js';
+import { randomUUID } from 'node:crypto';
+import { CampaignDrafts, SCHEDULE_GRACE_MS, assertNotPast, campaignName, requireDraft } from './drafts.js';
 import { SessionOutbox } from './outbox.js';
 import type { OutboxHost } from './outbox.js';
 import type { OutboxStore } from './outbox-store.js';
 import { LiveProgress } from './progress.js';
 import { totalsFromGroups } from './recipients-repository.js';
-import type { RecipientsRepository } from './recipients-repository.js';
+import type { NewRecipient, RecipientsRepository } from './recipients-repository.js';
+import type { StoredRecipientStatus } from '../../storage/schema.js';
 import type { CampaignRecord, CampaignsRepository } from './repository.js';
 import { templateVariables } from './template.js';
 
@@ -152,16 +154,37 @@ export class CampaignService implements OutboxHost {
     return this.serial(async () => {
       const record = await this.record(id);
       requireDraft(record);
-      const counts = await this.options.recipients.counts(id);
-      if (counts.pending === 0) {
-        throw new AppError('no_recipients', counts.total === 0 ? 'The campaign has no recipients: import a CSV file or add recipients first.' : 'None of the recipients can be sent to (all were skipped).');
+      const check = await this.check(record);
+      const { readiness } = check;
+      if (readiness.problems.includes('schedule_in_past') && record.scheduledAt) assertNotPast(record.scheduledAt, this.now());
+      if (readiness.problems.includes('no_recipients')) {
+        const counts = await this.options.recipients.counts(id);
+        throw new AppError(
+          'no_recipients',
+          counts.total === 0
+            ? 'The campaign has no recipients: import a CSV file or add recipients first.'
+            : counts.pending === 0
+              ? 'None of the recipients can be sent to (all were skipped).'
+              : 'None of the recipients can be sent to: every one opted out or has no value for a variable.',
+          { readiness },
+        );
       }
-      const missing = await this.options.recipients.missingVariables(id, record.template);
-      if (missing.length > 0) {
+      if (readiness.problems.includes('missing_variables')) {
+        const { missing } = readiness;
         const list = missing.map((m) => `{{${m.variable}}} for ${m.count} recipient${m.count === 1 ? '' : 's'} (first: #${m.firstSeq})`).join('; ');
-        throw new AppError('missing_variables', `Some recipients have no value for a variable the template uses: ${list}. Fill them in the file or change the template.`, { missing });
+        throw new AppError(
+          'missing_variables',
+          `Some recipients have no value for a variable the template uses: ${list}. Fill them in the file, give the variable a value for rows without one ({{${missing[0]?.variable ?? 'city'}|…}}), or choose to skip those recipients.`,
+          { missing, readiness },
+        );
       }
+      // Who will not receive it is known now: skipped with the reason before it starts, so its counts are true from the first moment.
       const at = this.now();
+      const { store } = this.options;
+      await store.finishPending(id, check.optedOut, 'skipped', 'opted_out', 'This number opted out of messages.', at.toISOString());
+      if (record.options.missingValues === 'skip') {
+        await store.finishPending(id, check.missingSeqs, 'skipped', 'missing_variable', 'No value for a variable the template uses; the campaign skips such recipients.', at.toISOString());
+      }
       if (record.scheduledAt && new Date(record.scheduledAt) > at) {
         await this.options.repository.setStatus(id, ['draft'], 'scheduled', { at: at.toISOString() });
         this.arm({ ...record, status: 'scheduled' });
@@ -169,6 +192,107 @@ export class CampaignService implements OutboxHost {
         await this.begin(record, ['draft'], { started: true });
       }
       return this.afterChange(id);
+    });
+  }
+
+  /** Whether Start will work and who will receive the message: what the editor shows before Start. */
+  async readinessOf(id: string, instead: CampaignReadinessRequest = {}): Promise<CampaignReadiness> {
+    const record = await this.record(id);
+    requireDraft(record);
+    if (instead.template !== undefined) templateVariables(instead.template);
+    const options = { ...record.options, ...Object.fromEntries(Object.entries(instead.options ?? {}).filter(([, value]) => value !== undefined)) };
+    return (await this.check({ ...record, template: instead.template ?? record.template, options })).readiness;
+  }
+
+  /** The check Start makes, with the recipients it will skip. */
+  private async check(record: CampaignRecord): Promise<{ readiness: CampaignReadiness; optedOut: number[]; missingSeqs: number[] }> {
+    const { recipients } = this.options;
+    const counts = await recipients.counts(record.id);
+    const optedOut = (await recipients.optedOutPending(record.id)).map((row) => row.seq);
+    const { missing, seqs: missingSeqs } = await recipients.missingValues(record.id, record.template, new Set(optedOut));
+    const skipMissing = record.options.missingValues === 'skip';
+    // Opted-out and (skipped or not) missing rows never receive it; refusing rows missing a value blocks Start instead.
+    const willReceive = Math.max(0, counts.pending - optedOut.length - missingSeqs.length);
+    const problems: CampaignReadiness['problems'] = [];
+    if (counts.pending - optedOut.length - (skipMissing ? missingSeqs.length : 0) <= 0) problems.push('no_recipients');
+    if (!skipMissing && missingSeqs.length > 0) problems.push('missing_variables');
+    if (record.scheduledAt && new Date(record.scheduledAt).getTime() < this.now().getTime() - SCHEDULE_GRACE_MS) problems.push('schedule_in_past');
+    return {
+      readiness: {
+        ready: problems.length === 0,
+        willReceive,
+        optedOut: optedOut.length,
+        missingValues: missingSeqs.length,
+        missing,
+        skipped: counts.skipped,
+        problems,
+      },
+      optedOut,
+      missingSeqs,
+    };
+  }
+
+  /**
+   * A new draft with a campaign's name, message, limits, options and schedule (when still
+   * ahead), and its recipients as imported: everyone, or with `only`, those whose
+   * message failed or whose fate is unknown (sending again: a new campaign, never an
+   * automatic retry). Rows skipped at import stay skipped with their reason.
+   */
+  async copy(id: string, input: { name?: string; only?: 'failed_or_unknown' }, createdBy: string | null): Promise<Campaign> {
+    const source = await this.record(id);
+    const { repository, recipients } = this.options;
+    const resend = input.only === 'failed_or_unknown';
+    if (resend && source.status === 'draft') throw new AppError('invalid_campaign_state', 'A draft has sent nothing: there is no one to send to again.');
+    const at = this.now().toISOString();
+    const statuses: StoredRecipientStatus[] | undefined = resend ? ['failed', 'unknown'] : undefined;
+    const scheduledAt = source.scheduledAt && new Date(source.scheduledAt) > this.now() && !resend ? source.scheduledAt : null;
+    const record: CampaignRecord = {
+      ...source,
+      id: randomUUID(),
+      name: campaignName(input.name ?? `${source.name} (${resend ? 'sent again' : 'copy'})`.slice(0, 120)),
+      status: 'draft',
+      scheduledAt,
+      pause: null,
+      createdAt: at,
+      updatedAt: at,
+      startedAt: null,
+      finishedAt: null,
+    };
+    // Read before the transaction: SQLite has one connection, which the transaction holds.
+    const pages: Recipient[][] = [];
+    for await (const page of recipients.allRecipients(source.id, statuses)) pages.push(page);
+    const copied = pages.reduce((sum, page) => sum + page.length, 0);
+    if (resend && copied === 0) throw new AppError('no_recipients', 'No message of this campaign failed or has an unknown fate: there is no one to send to again.');
+    await repository.db.transaction().execute(async (trx) => {
+      await repository.insert({ ...record, createdBy }, trx);
+      let seq = 0;
+      for (const page of pages) {
+        const rows: NewRecipient[] = page.map((recipient) => {
+          const skippedAtImport = !resend && recipient.status === 'skipped' && (recipient.reason === 'invalid' || recipient.reason === 'duplicate');
+          return {
+            phone: recipient.phone,
+            name: recipient.name,
+            variables: recipient.variables,
+            line: recipient.line,
+            status: skippedAtImport ? 'skipped' : 'pending',
+            reason: skippedAtImport ? recipient.reason : null,
+            error: skippedAtImport ? recipient.error : null,
+          };
+        });
+        seq = await recipients.insertRecipients(trx, record.id, seq, rows, at);
+      }
+    });
+    return this.present(record);
+  }
+
+  /** Deletes drafts by id, all or none: only drafts (a started campaign is cancelled, not deleted). */
+  async removeDrafts(ids: string[]): Promise<{ deleted: number }> {
+    const unique = [...new Set(ids)];
+    return this.serial(async () => {
+      const { repository } = this.options;
+      const deleted = await repository.deleteDrafts(unique);
+      if (deleted === null) throw new AppError('invalid_campaign_state', 'Only drafts can be deleted, and every id must name one; nothing was deleted. Cancel a started campaign instead.');
+      return { deleted };
     });
   }
 

@@ -18,6 +18,7 @@ function campaign(id: string, overrides: Partial<CampaignRecord> = {}): Campaign
     name: id,
     template: 'Hi {{name}}',
     status: 'running',
+    options: { missingValues: 'refuse' },
     limits: DEFAULT_CAMPAIGN_LIMITS,
     scheduledAt: null,
     pause: null,
@@ -94,10 +95,16 @@ forEachDatabase('campaign storage', (database) => {
       assert.equal((await recipients.recipient('A', 3))?.status, 'read');
     });
 
-    it('counts by status and totals by reason', async () => {
-      assert.deepEqual(await recipients.counts('A'), { total: 4, pending: 0, sent: 1, delivered: 1, read: 1, failed: 0, skipped: 1, unknown: 0 });
+    it('counts and report totals by one definition: sent includes delivered and read, delivered includes read', async () => {
+      // One recipient each at sent, delivered and read, one skipped.
+      assert.deepEqual(await recipients.counts('A'), { total: 4, pending: 0, sent: 3, delivered: 2, read: 1, failed: 0, skipped: 1, unknown: 0 });
       const totals = totalsFromGroups(await recipients.reportGroups('A'));
       assert.deepEqual(totals, { sent: 3, delivered: 2, read: 1, failed: 0, skipped: 1, unknown: 0, pending: 0, failedByReason: {}, skippedByReason: { invalid: 1 } });
+      // The recipient filters mean the same: "sent" lists the three.
+      const listed = async (status: 'sent' | 'delivered' | 'read'): Promise<string[]> => (await recipients.recipients('A', { status, limit: 10 })).items.map((r) => r.status).sort();
+      assert.deepEqual(await listed('sent'), ['delivered', 'read', 'sent']);
+      assert.deepEqual(await listed('delivered'), ['delivered', 'read']);
+      assert.deepEqual(await listed('read'), ['read']);
     });
   });
 

@@ -41,3 +41,24 @@ describe('renderTemplate', () => {
     assert.equal(renderTemplate('{{code}}', { ...sara, variables: { code: '{{name}}' } }).text, '{{name}}');
   });
 });
+
+describe('fallbacks: {{variable|value}}', () => {
+  it('uses the fallback only when the recipient has no value', () => {
+    assert.deepEqual(renderTemplate('From {{city|Riyadh}} to {{ town | Jeddah }}', sara), { text: 'From Riyadh to Jeddah', missing: [] });
+    assert.deepEqual(renderTemplate('From {{city|Dammam}}', sara), { text: 'From Riyadh', missing: [] });
+    assert.deepEqual(renderTemplate('Hi {{empty|there}}', sara), { text: 'Hi there', missing: [] });
+  });
+  it('an empty fallback sends nothing in its place; the name is still the variable', () => {
+    assert.deepEqual(renderTemplate('Hi{{nope|}}!', sara), { text: 'Hi!', missing: [] });
+    assert.deepEqual(templateVariables('{{city|Riyadh}} {{nope|}} {{city}}'), ['city', 'nope']);
+  });
+  it('one placeholder without a fallback still counts as missing', () => {
+    assert.deepEqual(renderTemplate('{{nope|x}} {{nope}}', sara), { text: 'x {{nope}}', missing: ['nope'] });
+  });
+  it('a fallback may hold spaces, Arabic and a second bar', () => {
+    assert.equal(renderTemplate('{{nope|الرياض | KSA}}', sara).text, 'الرياض | KSA');
+  });
+  it('refuses a bad name before the bar', () => {
+    assert.throws(() => templateVariables('{{first name|x}}'), AppError);
+  });
+});

@@ -1,8 +1,5 @@
-import { VARIABLE_NAME_PATTERN } from '@wasla/protocol';
+import { VARIABLE_NAME_PATTERN, templatePlaceholders } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-
-/** `{{ name }}`: a variable between double braces, spaces allowed inside. */
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 
 /** Values every recipient has whatever its columns: its `name` and `phone`. */
 export interface TemplateValues {
@@ -12,15 +9,15 @@ export interface TemplateValues {
 }
 
 /**
- * The variables a template uses, in order of first use. Throws a validation error
- * naming the first placeholder that isn't a variable name, e.g. `{{first name}}`.
+ * The variables a template uses, in order of first use. A placeholder is `{{name}}` or
+ * `{{name|fallback}}`. Throws a validation error naming the first placeholder that isn't
+ * a variable name, e.g. `{{first name}}`.
  */
 export function templateVariables(template: string): string[] {
   const names: string[] = [];
-  for (const match of template.matchAll(PLACEHOLDER)) {
-    const name = match[1] ?? '';
+  for (const { whole, name } of templatePlaceholders(template)) {
     if (!VARIABLE_NAME_PATTERN.test(name)) {
-      throw new AppError('validation_failed', `"${match[0]}" is not a variable: use letters, digits and _ only, e.g. {{first_name}}.`, {
+      throw new AppError('validation_failed', `"${whole}" is not a variable: use letters, digits and _ only, e.g. {{first_name}}, or {{city|Riyadh}} with a value for rows without one.`, {
         field: 'template',
       });
     }
@@ -37,16 +34,20 @@ function valueOf(values: TemplateValues, name: string): string | null {
   return null;
 }
 
-/** Fills the template in; `missing` names the variables this recipient has no value for. */
+/**
+ * Fills the template in: each placeholder takes the recipient's value, or its fallback
+ * (`{{city|Riyadh}}`) when the recipient has none; `missing` names the variables with
+ * neither (their placeholders are left as written).
+ */
 export function renderTemplate(template: string, values: TemplateValues): { text: string; missing: string[] } {
   const missing: string[] = [];
-  const text = template.replace(PLACEHOLDER, (whole, name: string) => {
-    const value = valueOf(values, name);
-    if (value === null) {
-      if (!missing.includes(name)) missing.push(name);
-      return whole;
-    }
-    return value;
-  });
-  return { text, missing };
+  let text = '';
+  let from = 0;
+  for (const placeholder of templatePlaceholders(template)) {
+    const value = valueOf(values, placeholder.name) ?? placeholder.fallback;
+    if (value === null && !missing.includes(placeholder.name)) missing.push(placeholder.name);
+    text += template.slice(from, placeholder.index) + (value ?? placeholder.whole);
+    from = placeholder.index + placeholder.whole.length;
+  }
+  return { text: text + template.slice(from), missing };
 }

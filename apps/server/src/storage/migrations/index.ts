@@ -4,6 +4,7 @@ import { campaigns } from './0002_campaigns.js';
 import { inbound } from './0003_inbound.js';
 import { retries } from './0004_retries.js';
 import { restrictions } from './0005_restrictions.js';
+import { campaignOptions } from './0006_campaign_options.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -16,4 +17,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0003_inbound': inbound,
   '0004_retries': retries,
   '0005_restrictions': restrictions,
+  '0006_campaign_options': campaignOptions,
 });

@@ -2,6 +2,7 @@
 
 import { useState } from 'react';
 import Link from 'next/link';
+import { useRouter } from 'next/navigation';
 import { Button } from 'primereact/button';
 import type { Campaign } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
@@ -9,17 +10,21 @@ import { useErrorText } from '@/i18n/errors';
 import { campaignsApi } from '@/lib/campaigns';
 import { useNotify } from '@/components/common/ToastProvider';
 import { ConfirmDelete } from '@/components/settings/ConfirmDelete';
-import { reportHref } from './links';
+import { campaignHref, reportHref } from './links';
 
 type Command = 'pause' | 'resume' | 'cancel';
 
-/** Pause, resume and cancel (after a confirmation), as the status allows; the report link. */
+/**
+ * Pause, resume and cancel (after a confirmation), as the status allows; the report
+ * link; duplicate; and, once it is over, send again to those whose message failed or
+ * whose fate is unknown — a new draft to review and start, never an automatic retry.
+ */
 export function CampaignActions({ campaign, onChange }: { campaign: Campaign; onChange(campaign: Campaign): void }) {
   const t = useT();
   const format = useFormat();
   const errorText = useErrorText();
   const notify = useNotify();
-  const [pending, setPending] = useState<Command | null>(null);
+  const [pending, setPending] = useState<Command | 'duplicate' | 'resend' | null>(null);
   const [confirmingCancel, setConfirmingCancel] = useState(false);
   const [confirmingResume, setConfirmingResume] = useState(false);
   const { status, pause } = campaign;
@@ -28,6 +33,22 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
   const canResume = status === 'paused' && pause?.code !== 'session_not_ready';
   const canCancel = status === 'running' || status === 'paused' || status === 'scheduled';
   const restricted = pause?.code === 'account_restricted';
+  const router = useRouter();
+  const over = status === 'completed' || status === 'cancelled';
+  const toResend = campaign.counts.failed + campaign.counts.unknown;
+
+  const copy = async (kind: 'duplicate' | 'resend') => {
+    setPending(kind);
+    try {
+      const name = kind === 'duplicate' ? t('campaign.copyName', { name: campaign.name }) : t('campaign.resendName', { name: campaign.name });
+      const draft = await campaignsApi[kind](campaign.id, name.slice(0, 120));
+      notify({ severity: 'success', summary: t(kind === 'duplicate' ? 'campaign.duplicated' : 'campaign.resendCreated', { count: format.number(draft.counts.total) }) });
+      router.push(campaignHref(draft));
+    } catch (error) {
+      notify({ severity: 'error', summary: errorText(error) });
+      setPending(null);
+    }
+  };
 
   const send = async (command: Command) => {
     setPending(command);
@@ -48,6 +69,19 @@ export function CampaignActions({ campaign, onChange }: { campaign: Campaign; on
         <Button type="button" outlined severity="danger" icon="pi pi-play" label={t('campaign.resumeAnyway')} loading={pending === 'resume'} disabled={pending !== null} onClick={() => setConfirmingResume(true)} />
       ) : null}
       {canCancel ? <Button type="button" text severity="danger" icon="pi pi-times" label={t('campaign.cancel')} disabled={pending !== null} onClick={() => setConfirmingCancel(true)} /> : null}
+      {over && toResend > 0 ? (
+        <Button
+          type="button"
+          outlined
+          icon="pi pi-replay"
+          label={t('campaign.resend', { count: format.number(toResend) })}
+          loading={pending === 'resend'}
+          disabled={pending !== null}
+          data-action="resend"
+          onClick={() => void copy('resend')}
+        />
+      ) : null}
+      <Button type="button" text icon="pi pi-copy" label={t('campaign.duplicate')} loading={pending === 'duplicate'} disabled={pending !== null} data-action="duplicate" onClick={() => void copy('duplicate')} />
       {status !== 'draft' ? (
         <Link href={reportHref(campaign.id)} className="p-button p-component p-button-text">
           <i className="pi pi-chart-bar p-button-icon p-button-icon-left" aria-hidden="true" />

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import type { Campaign, CampaignProgress, RecipientStatus } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
+import { sameClock, viewerTimeZone } from '@/i18n/format';
 import { useApiResource } from '@/hooks/useApiResource';
 import { usePageTitle } from '@/hooks/usePageTitle';
 import { useCampaignProgress, useSession, withProgress } from '@/session';
@@ -78,7 +79,7 @@ function CampaignView({ campaign, progress, onChange }: { campaign: Campaign; pr
             <i className="pi pi-chart-line" aria-hidden="true" />
             {t('campaign.progress')}
           </h2>
-          {sending && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} /> : null}
+          {sending && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} quietZone={campaign.limits.quietHours?.timeZone ?? null} /> : null}
           {campaign.status === 'scheduled' && campaign.scheduledAt ? (
             <p className="waiting" role="status" data-waiting="schedule">
               <i className="pi pi-calendar-clock" aria-hidden="true" />
@@ -113,6 +114,7 @@ function CampaignView({ campaign, progress, onChange }: { campaign: Campaign; pr
             </div>
           ))}
         </dl>
+        <p className="muted count-note">{t('campaign.countsNote')}</p>
       </section>
       <section className="card" aria-labelledby="message-title">
         <header className="card__header">
@@ -134,13 +136,20 @@ function LimitsSummary({ campaign }: { campaign: Campaign }) {
   const t = useT();
   const format = useFormat();
   const { limits } = campaign;
+  // Quiet hours keep their zone's clock; in another zone they are given in the viewer's too.
+  const quietHoursText = (quiet: Campaign['limits']['quietHours']): string => {
+    if (!quiet) return t('campaign.limits.noQuiet');
+    const own = t('campaign.limits.quiet', { start: quiet.start, end: quiet.end, zone: quiet.timeZone });
+    if (sameClock(quiet.timeZone, viewerTimeZone())) return own;
+    return t('campaign.limits.quietHere', { quiet: own, start: format.wallTimeHere(quiet.start, quiet.timeZone), end: format.wallTimeHere(quiet.end, quiet.timeZone) });
+  };
   const parts = [
     limits.maxGapMs === 0 ? t('campaign.limits.noGap') : t('campaign.limits.gap', { min: format.number(limits.minGapMs / 1000), max: format.number(limits.maxGapMs / 1000) }),
     t('campaign.limits.caps', { hourly: format.number(limits.hourlyCap), daily: format.number(limits.dailyCap) }),
-    limits.quietHours ? t('campaign.limits.quiet', { start: limits.quietHours.start, end: limits.quietHours.end, zone: limits.quietHours.timeZone }) : t('campaign.limits.noQuiet'),
+    quietHoursText(limits.quietHours),
   ];
   return (
-    <p className="limits-summary muted">
+    <p className="limits-summary muted" data-limits-summary>
       <i className="pi pi-shield" aria-hidden="true" /> {parts.join(' · ')}
     </p>
   );

@@ -9,6 +9,9 @@ import { Dropdown } from 'primereact/dropdown';
 import { CAMPAIGN_STATUSES } from '@wasla/protocol';
 import type { Campaign, CampaignStatus } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
+import { useErrorText } from '@/i18n/errors';
+import { useNotify } from '@/components/common/ToastProvider';
+import { ConfirmDelete } from '@/components/settings/ConfirmDelete';
 import { campaignsApi } from '@/lib/campaigns';
 import { useCampaignsProgress, withProgress } from '@/session';
 import { useCursorList } from '@/hooks/useCursorList';
@@ -24,7 +27,7 @@ const PAGE_SIZE = 25;
 const ALL = 'all';
 const campaignKey = (campaign: Campaign) => campaign.id;
 
-/** Every campaign, newest first, with live progress; filtered by status on request. */
+/** Every campaign, newest first, with live progress; filtered by status on request; drafts can be selected and deleted together. */
 export function CampaignList() {
   const t = useT();
   const format = useFormat();
@@ -35,6 +38,27 @@ export function CampaignList() {
   // The Dropdown treats null as "nothing chosen", so "every status" has a value of its own.
   const statusOptions = [{ value: ALL, label: t('campaigns.filter.all') }, ...CAMPAIGN_STATUSES.map((value) => ({ value, label: t(CAMPAIGN_STATUS[value].label) }))];
   const rows = state.items.map((campaign) => withProgress(campaign, progress.get(campaign.id)));
+  const notify = useNotify();
+  const errorText = useErrorText();
+  const [selected, setSelected] = useState<Campaign[]>([]);
+  const [confirming, setConfirming] = useState(false);
+  const [deleting, setDeleting] = useState(false);
+  // Only drafts are selectable, and only those still listed as drafts count.
+  const drafts = selected.filter((campaign) => rows.some((row) => row.id === campaign.id && row.status === 'draft'));
+  const deleteDrafts = async () => {
+    setDeleting(true);
+    try {
+      const { deleted } = await campaignsApi.deleteDrafts(drafts.map((campaign) => campaign.id));
+      notify({ severity: 'success', summary: t('campaigns.draftsDeleted', { count: format.number(deleted) }) });
+      setSelected([]);
+      reload();
+    } catch (error) {
+      notify({ severity: 'error', summary: errorText(error) });
+    } finally {
+      setDeleting(false);
+      setConfirming(false);
+    }
+  };
 
   return (
     <section className="card" aria-labelledby="campaigns-title" aria-busy={state.phase === 'loading'}>
@@ -44,6 +68,9 @@ export function CampaignList() {
           {t('campaigns.listTitle')}
         </h2>
         <div className="card__tools">
+          {drafts.length > 0 ? (
+            <Button type="button" outlined severity="danger" icon="pi pi-trash" label={t('campaigns.deleteDrafts', { count: format.number(drafts.length) })} loading={deleting} disabled={deleting} data-action="delete-drafts" onClick={() => setConfirming(true)} />
+          ) : null}
           <label htmlFor="campaign-status-filter" className="visually-hidden">{t('campaigns.filter.label')}</label>
           <Dropdown inputId="campaign-status-filter" value={status ?? ALL} options={statusOptions} onChange={(event) => setStatus(event.value === ALL ? null : (event.value as CampaignStatus))} className="filter-dropdown" />
         </div>
@@ -55,7 +82,17 @@ export function CampaignList() {
       {state.phase === 'ready' && rows.length > 0 ? (
         <>
           <div className="table-scroll">
-            <DataTable value={rows} dataKey="id" size="small" className="campaign-table">
+            <DataTable
+              value={rows}
+              dataKey="id"
+              size="small"
+              className="campaign-table"
+              selectionMode="checkbox"
+              selection={drafts}
+              onSelectionChange={(event) => setSelected((event.value as Campaign[]).filter((campaign) => campaign.status === 'draft'))}
+              isDataSelectable={(event) => (event.data as Campaign).status === 'draft'}
+            >
+              <Column selectionMode="multiple" headerStyle={{ inlineSize: '3rem' }} />
               <Column
                 header={t('campaigns.col.name')}
                 body={(campaign: Campaign) => (
@@ -81,6 +118,14 @@ export function CampaignList() {
           ) : null}
         </>
       ) : null}
+      <ConfirmDelete
+        visible={confirming}
+        header={t('campaigns.deleteDraftsTitle')}
+        message={t('campaigns.deleteDraftsConfirm', { count: format.number(drafts.length), names: format.list(drafts.slice(0, 5).map((campaign) => campaign.name)) })}
+        acceptLabel={t('campaigns.deleteDrafts', { count: format.number(drafts.length) })}
+        onAccept={() => void deleteDrafts()}
+        onHide={() => setConfirming(false)}
+      />
     </section>
   );
 }

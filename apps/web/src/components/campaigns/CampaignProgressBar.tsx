@@ -5,9 +5,9 @@ import { useFormat, useT } from '@/i18n';
 import type { MessageKey } from '@/i18n';
 import { processedCount } from '@/lib/campaigns';
 
-/** The bar's parts, in reading order: what reached WhatsApp, then what did not. */
+/** The bar's parts, in reading order: what reached WhatsApp (`sent` includes the delivered and read), then what did not. */
 const SEGMENTS: Array<{ key: 'sent' | 'failed' | 'unknown' | 'skipped'; label: MessageKey; count(counts: RecipientCounts): number }> = [
-  { key: 'sent', label: 'progress.sent', count: (c) => c.sent + c.delivered + c.read },
+  { key: 'sent', label: 'progress.sent', count: (c) => c.sent },
   { key: 'failed', label: 'progress.failed', count: (c) => c.failed },
   { key: 'unknown', label: 'progress.unknown', count: (c) => c.unknown },
   { key: 'skipped', label: 'progress.skipped', count: (c) => c.skipped },

@@ -15,22 +15,23 @@ import { CampaignStatusTag } from './CampaignStatusTag';
 import { WaitingNotice } from './WaitingNotice';
 import { campaignHref } from './links';
 
-/** The campaigns sending now (or paused on the way), with live progress; one just started appears by itself. */
+/**
+ * The campaigns sending now, with live progress: only running ones. One just started
+ * appears by itself; one that pauses, completes or is cancelled leaves the list.
+ */
 export function RunningCampaigns() {
   const t = useT();
   const progress = useCampaignsProgress();
   const { resource: load, reload } = useAsyncResource<Campaign[]>(
-    (signal) =>
-      Promise.all([campaignsApi.list({ status: 'running', limit: 20, signal }), campaignsApi.list({ status: 'paused', limit: 20, signal })]).then(([running, paused]) => [
-        ...running.items,
-        ...paused.items,
-      ]),
+    (signal) => campaignsApi.list({ status: 'running', limit: 20, signal }).then((page) => page.items),
     'running',
   );
 
   // A campaign sending that is not listed was started since: fetch the list again.
-  const listed = load.kind === 'ready' ? load.data : null;
-  const unseen = listed !== null && [...progress.values()].some((item) => item.status === 'running' && !listed.some((campaign) => campaign.id === item.campaignId));
+  const fetched = load.kind === 'ready' ? load.data : null;
+  // Live status wins: a campaign listed as running that paused or finished since is not sending.
+  const listed = fetched === null ? null : fetched.map((campaign) => withProgress(campaign, progress.get(campaign.id))).filter((campaign) => campaign.status === 'running');
+  const unseen = listed !== null && [...progress.values()].some((item) => item.status === 'running' && !fetched?.some((campaign) => campaign.id === item.campaignId));
   useEffect(() => {
     if (unseen) reload();
   }, [unseen, reload]);
@@ -57,8 +58,7 @@ export function RunningCampaigns() {
       ) : null}
       {listed && listed.length > 0 ? (
         <ul className="running-list">
-          {listed.map((fetched) => {
-            const campaign = withProgress(fetched, progress.get(fetched.id));
+          {listed.map((campaign) => {
             return (
               <li key={campaign.id} className="running-list__item" data-campaign-id={campaign.id}>
                 <div className="running-list__head">
@@ -66,7 +66,7 @@ export function RunningCampaigns() {
                   <CampaignStatusTag status={campaign.status} />
                 </div>
                 <CampaignProgressBar counts={campaign.counts} size="small" />
-                {campaign.status === 'running' && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} /> : null}
+                {campaign.status === 'running' && campaign.waiting ? <WaitingNotice waiting={campaign.waiting} quietZone={campaign.limits.quietHours?.timeZone ?? null} /> : null}
               </li>
             );
           })}

@@ -37,6 +37,7 @@ const SKIP_REASON: Record<SkipReason, MessageKey> = {
   not_on_whatsapp: 'reason.not_on_whatsapp',
   invalid: 'reason.invalid',
   duplicate: 'reason.duplicate',
+  missing_variable: 'reason.missing_variable',
 };
 
 /** Failure codes Wasla itself gives; WhatsApp's own codes are shown as they are. */

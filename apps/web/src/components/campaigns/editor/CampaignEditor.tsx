@@ -4,7 +4,9 @@ import { useEffect, useRef, useState } from 'react';
 import { useRouter } from 'next/navigation';
 import { Button } from 'primereact/button';
 import { InputText } from 'primereact/inputtext';
-import type { Campaign, ImportResult, UpdateCampaignRequest } from '@wasla/protocol';
+import { Checkbox } from 'primereact/checkbox';
+import { DEFAULT_CAMPAIGN_OPTIONS, withoutDirectionMarks } from '@wasla/protocol';
+import type { Campaign, CampaignOptions, CampaignReadiness, ImportResult, UpdateCampaignRequest } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
 import { ApiError } from '@/lib/api';
 import { campaignsApi } from '@/lib/campaigns';
@@ -52,6 +54,24 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
   const [action, setAction] = useState<'save' | 'start' | 'delete' | null>(null);
   const [confirmingDelete, setConfirmingDelete] = useState(false);
   const creating = useRef<Promise<Campaign> | null>(null);
+  const [missingValues, setMissingValues] = useState<CampaignOptions['missingValues']>(initial?.options.missingValues ?? DEFAULT_CAMPAIGN_OPTIONS.missingValues);
+  const [readiness, setReadiness] = useState<CampaignReadiness | null>(null);
+  // A draft this editor created under a made-up name: leaving without naming or saving it deletes it.
+  const autoNamed = useRef<string | null>(null);
+  const leaving = useRef({ campaign, name, saved: false });
+  leaving.current = { campaign, name, saved: leaving.current.saved };
+  useEffect(
+    () => () => {
+      const { campaign: draft, name: typed, saved } = leaving.current;
+      if (!draft || autoNamed.current === null || saved) return;
+      const path = `/api/campaigns/${encodeURIComponent(draft.id)}`;
+      const renamed = withoutDirectionMarks(typed).trim();
+      // A name typed since is kept (keepalive: the request outlives the page); otherwise the draft goes.
+      if (renamed && renamed !== autoNamed.current) void campaignsApi.updateKeepalive(draft.id, { name: withoutDirectionMarks(typed).trim() }).catch(() => undefined);
+      else void campaignsApi.removeKeepalive(path).catch(() => undefined);
+    },
+    [],
+  );
 
   // A draft opened again: its columns come from a recipient's variables.
   const draftId = initial?.id ?? null;
@@ -70,18 +90,44 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
   const limitsValid = Object.keys(errors).length === 0;
   const scheduledAt = scheduleToIso(schedule);
   const recipients = campaign ? campaign.counts.total - campaign.counts.skipped : 0;
+  const scheduledPast = scheduledAt ? Date.parse(scheduledAt) < Date.now() : false;
+
+  // Who will receive it and whether Start will work, for what is on screen: the check Start makes.
+  const campaignId = campaign?.id ?? null;
+  const total = campaign?.counts.total ?? 0;
+  useEffect(() => {
+    if (!campaignId || total === 0 || !template.trim()) {
+      setReadiness(null);
+      return;
+    }
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      campaignsApi
+        .readiness(campaignId, { template, options: { missingValues } }, controller.signal)
+        .then(setReadiness)
+        .catch(() => setReadiness(null));
+    }, 300);
+    return () => {
+      clearTimeout(timer);
+      controller.abort();
+    };
+  }, [campaignId, total, template, missingValues]);
 
   const fields = (): UpdateCampaignRequest => ({
     name: name.trim(),
     template,
     ...(limitsValid ? { limits: formToLimits(limits) } : {}),
     ...(scheduledAt !== undefined ? { scheduledAt } : {}),
+    options: { missingValues },
   });
 
   const ensureDraft = (): Promise<Campaign> => {
     if (campaign) return Promise.resolve(campaign);
     creating.current ??= (async () => {
-      const draftName = name.trim() || t('editor.defaultName', { date: format.dateTime(Date.now()) });
+      const typed = withoutDirectionMarks(name).trim();
+      // Formatted dates carry direction marks in Arabic: the name is stored without them.
+      const draftName = typed || withoutDirectionMarks(t('editor.defaultName', { date: format.dateTime(Date.now()) }));
+      autoNamed.current = typed ? null : draftName;
       const draftTemplate = template.trim() ? template : t('template.starter');
       const created = await campaignsApi.create({ ...fields(), name: draftName, template: draftTemplate });
       setCampaign(created);
@@ -101,6 +147,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
     void run(async () => {
       const draft = await ensureDraft();
       setCampaign(await campaignsApi.update(draft.id, fields()));
+      leaving.current.saved = true;
       notify({ severity: 'success', summary: t('editor.saved') });
     });
   };
@@ -111,6 +158,8 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
     !template.trim() ? t('editor.need.template') : null,
     !limitsValid ? t('editor.need.limits') : null,
     scheduledAt === undefined ? t('editor.need.schedule') : null,
+    scheduledPast ? t('editor.need.futureTime') : null,
+    readiness?.problems.includes('no_recipients') && recipients > 0 ? t('editor.need.someoneToReceive') : null,
   ].filter((problem): problem is string => problem !== null);
 
   const start = () => {
@@ -121,6 +170,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
       async () => {
         const draft = await ensureDraft();
         await campaignsApi.update(draft.id, fields());
+        leaving.current.saved = true;
         try {
           router.push(campaignHref(await campaignsApi.command(draft.id, 'start')));
         } catch (caught) {
@@ -137,6 +187,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
     setAction('delete');
     void run(async () => {
       await campaignsApi.remove(campaign.id);
+      leaving.current.saved = true;
       notify({ severity: 'success', summary: t('editor.deleted', { name: campaign.name }) });
       router.push('/campaigns/');
     });
@@ -181,7 +232,13 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
       <LimitsSection form={limits} errors={errors} disabled={busy} onChange={setLimits} />
       <ScheduleSection form={schedule} disabled={busy} onChange={setSchedule} />
       <section className="card editor-actions" aria-label={t('editor.actions')}>
-        {missing ? <MissingVariables missing={missing} onPreview={(seq) => setPreviewSeq(seq)} /> : null}
+        <div className="field-checkbox skip-missing">
+          <Checkbox inputId="skip-missing" checked={missingValues === 'skip'} disabled={busy} onChange={(event) => setMissingValues(event.checked ? 'skip' : 'refuse')} />
+          <label htmlFor="skip-missing">{t('editor.skipMissing')}</label>
+        </div>
+        {missing ?? (readiness && readiness.missing.length > 0 && missingValues === 'refuse' && !readiness.problems.includes('no_recipients') ? readiness.missing : null) ? (
+          <MissingVariables missing={missing ?? readiness?.missing ?? []} onPreview={(seq) => setPreviewSeq(seq)} />
+        ) : null}
         {error && !missing ? (
           <p className="form-error" role="alert">
             <i className="pi pi-exclamation-triangle" aria-hidden="true" /> {error}
@@ -195,11 +252,21 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
               </li>
             ))}
           </ul>
-        ) : missing ? null : (
-          <p className="editor-ready">
-            <i className="pi pi-check-circle" aria-hidden="true" />
-            {schedule.mode === 'later' && scheduledAt ? t('editor.readyLater', { count: format.number(recipients), when: format.dateTime(scheduledAt) }) : t('editor.readyNow', { count: format.number(recipients) })}
-          </p>
+        ) : missing || !readiness || !readiness.ready ? null : (
+          <div className="editor-ready" data-ready data-will-receive={readiness.willReceive}>
+            <p>
+              <i className="pi pi-check-circle" aria-hidden="true" />{' '}
+              {schedule.mode === 'later' && scheduledAt
+                ? t('editor.readyLater', { count: format.number(readiness.willReceive), when: format.dateTime(scheduledAt) })
+                : t('editor.readyNow', { count: format.number(readiness.willReceive) })}
+            </p>
+            {readiness.optedOut > 0 || readiness.missingValues > 0 ? (
+              <ul className="editor-ready__left-out muted">
+                {readiness.optedOut > 0 ? <li data-left-out="opted_out">{t('editor.leftOut.optedOut', { count: format.number(readiness.optedOut) })}</li> : null}
+                {readiness.missingValues > 0 ? <li data-left-out="missing_variable">{t('editor.leftOut.missing', { count: format.number(readiness.missingValues) })}</li> : null}
+              </ul>
+            ) : null}
+          </div>
         )}
         <div className="form-actions">
           <Button type="button" text severity="danger" icon="pi pi-trash" label={campaign ? t('editor.delete') : t('actions.cancel')} disabled={busy} onClick={() => (campaign ? setConfirmingDelete(true) : router.push('/campaigns/'))} />
@@ -209,7 +276,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
             icon={schedule.mode === 'later' ? 'pi pi-calendar-clock' : 'pi pi-send icon-directional'}
             label={schedule.mode === 'later' ? t('editor.schedule') : t('editor.start')}
             loading={busy && action === 'start'}
-            disabled={busy || problems.length > 0}
+            disabled={busy || problems.length > 0 || !readiness?.ready}
             onClick={start}
           />
         </div>

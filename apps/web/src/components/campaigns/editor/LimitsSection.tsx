@@ -8,6 +8,7 @@ import { InputNumber } from 'primereact/inputnumber';
 import { InputText } from 'primereact/inputtext';
 import { DEFAULT_CAMPAIGN_LIMITS } from '@wasla/protocol';
 import { useFormat, useI18n } from '@/i18n';
+import { sameClock, viewerTimeZone } from '@/i18n/format';
 import { DEFAULT_LIMITS_FORM, riskierThanDefaults } from './limits';
 import type { LimitsErrors, LimitsField, LimitsForm } from './limits';
 
@@ -35,6 +36,12 @@ export function LimitsSection({ form, errors, disabled = false, onChange }: Limi
   const zones = useMemo(() => timeZones(form.timeZone), [form.timeZone]);
   const set = (patch: Partial<LimitsForm>) => onChange({ ...form, ...patch });
   const quiet = DEFAULT_CAMPAIGN_LIMITS.quietHours;
+  // Quiet hours in another zone than the viewer's: the same hours on the viewer's clock.
+  const validTimes = /^\d{2}:\d{2}$/.test(form.quietStart) && /^\d{2}:\d{2}$/.test(form.quietEnd);
+  const quietHere =
+    form.quietHoursOn && validTimes && form.timeZone && !sameClock(form.timeZone, viewerTimeZone())
+      ? t('limits.quietHere', { start: format.wallTimeHere(form.quietStart, form.timeZone), end: format.wallTimeHere(form.quietEnd, form.timeZone), zone: form.timeZone })
+      : null;
   const why = t('limits.why', {
     min: format.number(DEFAULT_CAMPAIGN_LIMITS.minGapMs / 1000),
     max: format.number(DEFAULT_CAMPAIGN_LIMITS.maxGapMs / 1000),
@@ -116,6 +123,11 @@ export function LimitsSection({ form, errors, disabled = false, onChange }: Limi
               <label htmlFor="limits-zone">{t('limits.timeZone')}</label>
               <Dropdown inputId="limits-zone" value={form.timeZone} options={zones} filter disabled={disabled} onChange={(event) => set({ timeZone: String(event.value) })} />
             </div>
+            {quietHere ? (
+              <small className="field__hint quiet-hours__here" data-quiet-here>
+                {quietHere}
+              </small>
+            ) : null}
           </div>
         ) : (
           <small className="field__hint">{t('limits.quietOff')}</small>

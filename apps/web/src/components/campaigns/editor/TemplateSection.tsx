@@ -3,19 +3,18 @@
 import { useEffect, useRef, useState } from 'react';
 import { Button } from 'primereact/button';
 import { InputTextarea } from 'primereact/inputtextarea';
-import { TEMPLATE_MAX_LENGTH } from '@wasla/protocol';
+import { TEMPLATE_MAX_LENGTH, templatePlaceholders } from '@wasla/protocol';
 import type { Campaign, TemplatePreview } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
 import { useErrorText } from '@/i18n/errors';
 import { campaignsApi } from '@/lib/campaigns';
 import { formatPhone } from '@/lib/phone';
 
-const PLACEHOLDER = /\{\{\s*([^{}]*?)\s*\}\}/g;
 const PREVIEW_DELAY_MS = 350;
 
-/** The `{{variables}}` a template uses, in order of first use. */
-export function templateVariables(template: string): string[] {
-  return [...new Set([...template.matchAll(PLACEHOLDER)].map((match) => match[1] ?? ''))];
+/** The `{{variables}}` a template uses, in order of first use; with `withoutFallback`, only those used somewhere without a `{{name|fallback}}`. */
+export function templateVariables(template: string, withoutFallback = false): string[] {
+  return [...new Set(templatePlaceholders(template).filter((p) => !withoutFallback || p.fallback === null).map((p) => p.name))];
 }
 
 interface TemplateSectionProps {
@@ -36,7 +35,7 @@ export function TemplateSection({ campaign, template, onTemplate, columns, previ
   const textarea = useRef<HTMLTextAreaElement>(null);
   const total = campaign?.counts.total ?? 0;
   const known = ['name', 'phone', ...columns];
-  const unknown = total > 0 ? templateVariables(template).filter((name) => !known.includes(name)) : [];
+  const unknown = total > 0 ? templateVariables(template, true).filter((name) => !known.includes(name)) : [];
 
   const insert = (name: string) => {
     const element = textarea.current;
@@ -90,6 +89,9 @@ export function TemplateSection({ campaign, template, onTemplate, columns, previ
             ))}
           </div>
           {total === 0 ? <p className="field__hint">{t('template.chipsHint')}</p> : null}
+          <p className="field__hint" data-fallback-hint>
+            {t('template.fallbackHint')} <bdi dir="ltr">{'{{city|Riyadh}}'}</bdi>
+          </p>
           {unknown.length > 0 ? (
             <p className="notice notice--warn" role="status">
               <i className="pi pi-exclamation-triangle" aria-hidden="true" />
