@@ -67,7 +67,7 @@ function CampaignView({ campaign, progress, onChange }: { campaign: Campaign; pr
     <div className="campaign-detail" data-campaign-id={campaign.id} data-campaign-status={campaign.status}>
       <div className="page__head">
         <div className="page__heading">
-          <h1 className="page__title">{campaign.name}</h1>
+          <h1 className="page__title"><bdi>{campaign.name}</bdi></h1>
           <CampaignStatusTag status={campaign.status} />
         </div>
         <CampaignActions campaign={campaign} onChange={onChange} />

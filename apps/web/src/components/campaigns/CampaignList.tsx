@@ -97,7 +97,7 @@ export function CampaignList() {
                 header={t('campaigns.col.name')}
                 body={(campaign: Campaign) => (
                   <Link href={campaignHref(campaign)} className="table-link" data-campaign-id={campaign.id}>
-                    {campaign.name}
+                    <bdi>{campaign.name}</bdi>
                   </Link>
                 )}
               />

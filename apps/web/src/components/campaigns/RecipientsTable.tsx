@@ -84,7 +84,7 @@ export function RecipientsTable({ campaignId }: { campaignId: string }) {
             <DataTable value={load.data.items} dataKey="seq" size="small" className="recipients-table">
               <Column header="#" body={(recipient: Recipient) => <span className="cell-number">{format.number(recipient.seq)}</span>} />
               <Column header={t('recipients.phone')} body={(recipient: Recipient) => <bdi dir="ltr" className="phone-number">{formatPhone(recipient.phone)}</bdi>} />
-              <Column header={t('recipients.name')} body={(recipient: Recipient) => recipient.name ?? <span className="muted">—</span>} />
+              <Column header={t('recipients.name')} body={(recipient: Recipient) => (recipient.name ? <bdi>{recipient.name}</bdi> : <span className="muted">—</span>)} />
               <Column
                 header={t('recipients.status')}
                 body={(recipient: Recipient) => {

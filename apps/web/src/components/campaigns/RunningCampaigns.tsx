@@ -62,7 +62,7 @@ export function RunningCampaigns() {
             return (
               <li key={campaign.id} className="running-list__item" data-campaign-id={campaign.id}>
                 <div className="running-list__head">
-                  <Link href={campaignHref(campaign)} className="table-link">{campaign.name}</Link>
+                  <Link href={campaignHref(campaign)} className="table-link"><bdi>{campaign.name}</bdi></Link>
                   <CampaignStatusTag status={campaign.status} />
                 </div>
                 <CampaignProgressBar counts={campaign.counts} size="small" />
