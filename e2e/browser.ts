@@ -38,6 +38,17 @@ export async function newContext(browser: Browser, locale: 'en' | 'ar' = 'en'): 
   return context;
 }
 
+/**
+ * A browser context for a journey on a server already started; when the browser can't
+ * give one, the server is closed before the error goes on, so nothing is left running.
+ */
+export async function newContextFor(browser: Browser, server: { close(): Promise<void> }, locale: 'en' | 'ar' = 'en'): Promise<BrowserContext> {
+  return newContext(browser, locale).catch(async (error: unknown) => {
+    await server.close();
+    throw error;
+  });
+}
+
 /** Logs in, waits for the dashboard's session status, and switches the page to Arabic (right to left). */
 export async function logInInArabic(page: Page, baseUrl: string, email: string, password: string, status = 'stopped'): Promise<void> {
   await logIn(page, baseUrl, email, password);

@@ -6,7 +6,7 @@ import path from 'node:path';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { linkByQr } from '../apps/server/test/flows.js';
-import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContextFor, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -60,10 +60,7 @@ describe('campaigns in Chromium', { skip }, () => {
 
   test('a campaign from a CSV upload: problems by line, live progress to completion, a report that matches the API', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     try {
       const cookie = await stack.login();
       const socket = await stack.socket(cookie);
@@ -172,10 +169,7 @@ describe('campaigns in Chromium', { skip }, () => {
 
   test('Arabic: the campaigns page is right to left', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack, 'ar');
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);

@@ -7,7 +7,7 @@ import type { Browser, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { linkByQr } from '../apps/server/test/flows.js';
 import { testNumber, uploadCsv, waitForProgress } from '../apps/server/test/campaign-flows.js';
-import { browserSkipReason, launchBrowser, logIn, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, newContextFor, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -153,10 +153,7 @@ describe('campaign screens tell the truth, in Chromium', { skip }, () => {
 
   test('leaving the editor leaves no auto-named draft; drafts are deleted together; a started campaign is duplicated from its page', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     const dir = mkdtempSync(path.join(os.tmpdir(), 'wasla-e2e-truth-'));
     try {
       const cookie = await stack.login();

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { decodeQrDataUrl } from '../apps/server/test/qr.js';
-import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, newContextFor, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -138,10 +138,7 @@ describe('the first week in Chromium', { skip }, () => {
 
   test('Arabic: a refusal the server words in English (a user that already exists) is said in Arabic', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack, 'ar');
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -163,10 +160,7 @@ describe('the first week in Chromium', { skip }, () => {
 
   test('Arabic: a message WhatsApp refused with 463 says why in Arabic, its full stop at the end of the line', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack, 'ar');
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -215,10 +209,7 @@ describe('the first week in Chromium', { skip }, () => {
 
   test('a fresh install: the login page says how to create the first admin, and stops saying it once one exists', async () => {
     const stack = await Stack.start({ database: sqlite!, env: { WASLA_ADMIN_EMAIL: '', WASLA_ADMIN_PASSWORD: '' } });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     try {
       const page = await context.newPage();
       await page.goto(`${stack.baseUrl}/login/`);
@@ -244,10 +235,7 @@ describe('the first week in Chromium', { skip }, () => {
 
   test('the API docs: a logged-out visit goes through the login page and comes back; no CSP error in the console', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     try {
       const page = await context.newPage();
       const problems: string[] = [];

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { decodeQrDataUrl } from '../apps/server/test/qr.js';
-import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, waitForStatus } from './browser.js';
+import { browserSkipReason, launchBrowser, logIn, logInInArabic, newContext, newContextFor, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -196,10 +196,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
   test('unlinking from the dashboard (Log out → Unlink): the card and the timeline say Wasla logged out, not the phone', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     try {
       const page = await context.newPage();
       await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -223,10 +220,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
   test('Arabic, WhatsApp answers 463: the restriction shows on Messages and the session card, refuses single sends, survives a restart, and ends when lifted', async () => {
     let stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack, 'ar');
     try {
       const page = await context.newPage();
       await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -274,10 +268,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
   test('Settings: a user and an API key created through the dialogs; a refused one says why in words', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser).catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack);
     try {
       const page = await context.newPage();
       await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
@@ -312,10 +303,7 @@ describe('the dashboard in Chromium', { skip }, () => {
 
   test('Arabic: the layout is right to left', async () => {
     const stack = await Stack.start({ database: sqlite! });
-    const context = await newContext(browser, 'ar').catch(async (error: unknown) => {
-      await stack.close();
-      throw error;
-    });
+    const context = await newContextFor(browser, stack, 'ar');
     try {
       const page = await context.newPage();
       await logInInArabic(page, stack.baseUrl, ADMIN.email, ADMIN.password);
