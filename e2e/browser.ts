@@ -56,3 +56,16 @@ export async function logInInArabic(page: Page, baseUrl: string, email: string, 
   await page.getByRole('button', { name: 'Switch the language to Arabic' }).click();
   await page.waitForFunction(() => document.documentElement.dir === 'rtl');
 }
+
+/**
+ * Reads again until `done` holds, or gives up after `timeoutMs` with the last value. For what
+ * has no event to await, such as a request a closed page left behind (keepalive).
+ */
+export async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await read();
+    if (done(value) || Date.now() > deadline) return value;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

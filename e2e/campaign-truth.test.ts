@@ -6,8 +6,8 @@ import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ADMIN, Stack, testDatabases } from '../apps/server/test/harness.js';
 import { linkByQr } from '../apps/server/test/flows.js';
-import { testNumber, uploadCsv, waitForProgress } from '../apps/server/test/campaign-flows.js';
-import { browserSkipReason, launchBrowser, logIn, newContextFor, waitForStatus } from './browser.js';
+import { FAST_LIMITS, testNumber, uploadCsv, waitForProgress } from '../apps/server/test/campaign-flows.js';
+import { browserSkipReason, eventually, launchBrowser, logIn, newContextFor, waitForStatus } from './browser.js';
 
 const skip = browserSkipReason();
 const [sqlite] = await testDatabases();
@@ -208,6 +208,101 @@ describe('campaign screens tell the truth, in Chromium', { skip }, () => {
       assert.equal(await page.locator('input[name="name"]').inputValue(), 'Started (copy)');
     } finally {
       rmSync(dir, { recursive: true, force: true });
+      await context.close().finally(() => stack.close());
+    }
+  });
+
+  test('closing or reloading the tab leaves no auto-named draft (the browser asks first); a name typed since is kept', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContextFor(browser, stack);
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'wasla-e2e-leave-'));
+    const file = path.join(dir, 'audience.csv');
+    writeFileSync(file, AUDIENCE);
+    try {
+      const cookie = await stack.login();
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'stopped');
+
+      /** A file uploaded before the campaign has a name: a draft under a made-up name, in `on`. */
+      const autoNamedDraft = async (on: Page): Promise<string> => {
+        await on.goto(`${stack.baseUrl}/campaigns/new/`);
+        await on.setInputFiles('#audience-file', file);
+        await on.waitForURL((url) => url.searchParams.has('id'));
+        return new URL(on.url()).searchParams.get('id')!;
+      };
+      const asked: string[] = [];
+      context.on('dialog', (dialog) => {
+        asked.push(dialog.type());
+        void dialog.accept();
+      });
+
+      // Reload: the browser asks, the draft goes, and a fresh editor opens.
+      const reloaded = await autoNamedDraft(page);
+      await page.reload();
+      assert.equal(await eventually(async () => (await stack.api(cookie, 'GET', `/api/campaigns/${reloaded}`)).status, (status) => status === 404), 404, 'the reloaded tab\'s draft is gone');
+      await page.waitForURL((url) => url.pathname === '/campaigns/new/' && !url.searchParams.has('id'));
+      assert.equal(await page.locator('input[name="name"]').inputValue(), '', 'a fresh editor');
+
+      // Closing the tab: asked again, and the draft is gone once the page has.
+      const closing = await context.newPage();
+      const closed = await autoNamedDraft(closing);
+      await closing.close({ runBeforeUnload: true });
+      await closing.waitForEvent('close');
+      assert.deepEqual(asked, ['beforeunload', 'beforeunload']);
+      assert.equal(await eventually(async () => (await stack.api(cookie, 'GET', `/api/campaigns/${closed}`)).status, (status) => status === 404), 404, 'the closed tab\'s draft is gone');
+
+      // A name typed since: the tab closes without asking, and the draft stays under that name.
+      const named = await context.newPage();
+      const kept = await autoNamedDraft(named);
+      await named.locator('input[name="name"]').fill('Autumn offer');
+      await named.close({ runBeforeUnload: true });
+      await named.waitForEvent('close');
+      assert.equal(asked.length, 2, 'nothing to lose: no question');
+      assert.equal(await eventually(async () => (await stack.api(cookie, 'GET', `/api/campaigns/${kept}`)).json.name as string, (name) => name === 'Autumn offer'), 'Autumn offer');
+      const list = await stack.api(cookie, 'GET', '/api/campaigns');
+      assert.deepEqual(list.json.items.map((campaign: { id: string }) => campaign.id), [kept], 'only the named draft is left');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+      await context.close().finally(() => stack.close());
+    }
+  });
+
+  test('send again, from a finished campaign\'s page: a new draft of the failed and unknown only, opened in the editor', async () => {
+    const stack = await Stack.start({ database: sqlite! });
+    const context = await newContextFor(browser, stack);
+    try {
+      const cookie = await stack.login();
+      const socket = await stack.socket(cookie, ['session_update', 'qr_code', 'campaign_progress']);
+      await linkByQr(stack, cookie, socket);
+      const csv = ['phone,name,city', `${testNumber(1)},Sara,Jeddah`, `${testNumber(2)},Omar,Dammam`, '123,Bad,Nowhere'].join('\n');
+      const created = await stack.api(cookie, 'POST', '/api/campaigns', { name: 'Offer', template: 'Hi {{name}}', limits: FAST_LIMITS });
+      const id: string = created.json.id;
+      assert.equal((await uploadCsv(stack, cookie, id, csv)).status, 200);
+      // WhatsApp refuses both messages; the bad number was skipped at import.
+      await stack.control('PUT', '/control/config', { ackError: 479 });
+      assert.equal((await stack.api(cookie, 'POST', `/api/campaigns/${id}/start`)).status, 200);
+      await waitForProgress(socket, id, (progress) => progress.status === 'completed', 90_000);
+      await stack.control('PUT', '/control/config', { ackError: null });
+      await stack.control('DELETE', '/control/messages');
+
+      const page = await context.newPage();
+      await logIn(page, stack.baseUrl, ADMIN.email, ADMIN.password);
+      await waitForStatus(page, 'ready');
+      await page.goto(`${stack.baseUrl}/campaigns/view/?id=${id}`);
+      const resend = page.locator('[data-action="resend"]');
+      await resend.waitFor();
+      assert.equal(plain(await resend.innerText()), 'Send again to failed or unknown (2)');
+      await resend.click();
+      await page.waitForURL((url) => url.pathname === '/campaigns/new/' && url.searchParams.has('id') && url.searchParams.get('id') !== id);
+      const againId = new URL(page.url()).searchParams.get('id')!;
+      const again = await stack.api(cookie, 'GET', `/api/campaigns/${againId}`);
+      assert.deepEqual([again.json.status, again.json.counts.total, again.json.counts.pending, again.json.template], ['draft', 2, 2, 'Hi {{name}}']);
+      assert.equal(await page.locator('input[name="name"]').inputValue(), again.json.name);
+      const original = await stack.api(cookie, 'GET', `/api/campaigns/${id}`);
+      assert.equal(original.json.counts.failed + original.json.counts.unknown, 2, 'the first campaign is left as it was');
+      assert.equal(((await stack.control('GET', '/control/messages')) as { messages: unknown[] }).messages.length, 0, 'nothing was sent again by itself');
+    } finally {
       await context.close().finally(() => stack.close());
     }
   });

@@ -42,7 +42,7 @@ export const campaignsApi = {
   remove: (id: string) => apiFetch<void>(campaignPath(id), { method: 'DELETE' }),
   /** For a page being left: the request outlives it. */
   updateKeepalive: (id: string, body: UpdateCampaignRequest) => apiFetch<Campaign>(campaignPath(id), { method: 'PATCH', body, keepalive: true }),
-  removeKeepalive: (path: string) => apiFetch<void>(path, { method: 'DELETE', keepalive: true }),
+  removeKeepalive: (id: string) => apiFetch<void>(campaignPath(id), { method: 'DELETE', keepalive: true }),
   importCsv: (id: string, file: Blob) => apiFetch<ImportResult>(campaignPath(id, '/recipients'), { method: 'POST', upload: { data: file, contentType: 'text/csv' } }),
   clearRecipients: (id: string) => apiFetch<Campaign>(campaignPath(id, '/recipients'), { method: 'DELETE' }),
   recipients: (id: string, options: { status?: RecipientStatus | null; cursor?: string | null; limit?: number; signal?: AbortSignal } = {}) =>

@@ -23,7 +23,7 @@ export function PauseBanner({ pause }: { pause: NonNullable<Campaign['pause']> }
         <Banner tone="danger" icon="pi-ban" code={pause.code} title={t('pause.restricted.title')}>
           <p>{t('pause.restricted.text')}</p>
           <p>{t('pause.restricted.next')}</p>
-          <p className="banner__meta" title={pause.reason}>
+          <p className="banner__meta" title={serverWords ? pause.reason : undefined}>
             {t('pause.since')} {at}
             {pause.reason && serverWords ? <span> · {pause.reason}</span> : null}
           </p>

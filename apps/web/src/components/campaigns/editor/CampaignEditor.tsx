@@ -22,6 +22,7 @@ import { ScheduleSection, scheduleFromCampaign, scheduleToIso } from './Schedule
 import type { ScheduleForm } from './ScheduleSection';
 import { TemplateSection } from './TemplateSection';
 import { MissingVariables, missingFrom } from './MissingVariables';
+import { useAutoNamedDraft } from './useAutoNamedDraft';
 import type { MissingVariable } from './MissingVariables';
 
 interface CampaignEditorProps {
@@ -56,22 +57,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
   const creating = useRef<Promise<Campaign> | null>(null);
   const [missingValues, setMissingValues] = useState<CampaignOptions['missingValues']>(initial?.options.missingValues ?? DEFAULT_CAMPAIGN_OPTIONS.missingValues);
   const [readiness, setReadiness] = useState<CampaignReadiness | null>(null);
-  // A draft this editor created under a made-up name: leaving without naming or saving it deletes it.
-  const autoNamed = useRef<string | null>(null);
-  const leaving = useRef({ campaign, name, saved: false });
-  leaving.current = { campaign, name, saved: leaving.current.saved };
-  useEffect(
-    () => () => {
-      const { campaign: draft, name: typed, saved } = leaving.current;
-      if (!draft || autoNamed.current === null || saved) return;
-      const path = `/api/campaigns/${encodeURIComponent(draft.id)}`;
-      const renamed = withoutDirectionMarks(typed).trim();
-      // A name typed since is kept (keepalive: the request outlives the page); otherwise the draft goes.
-      if (renamed && renamed !== autoNamed.current) void campaignsApi.updateKeepalive(draft.id, { name: withoutDirectionMarks(typed).trim() }).catch(() => undefined);
-      else void campaignsApi.removeKeepalive(path).catch(() => undefined);
-    },
-    [],
-  );
+  const provisional = useAutoNamedDraft({ campaign, name });
 
   // A draft opened again: its columns come from a recipient's variables.
   const draftId = initial?.id ?? null;
@@ -127,7 +113,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
       const typed = withoutDirectionMarks(name).trim();
       // Formatted dates carry direction marks in Arabic: the name is stored without them.
       const draftName = typed || withoutDirectionMarks(t('editor.defaultName', { date: format.dateTime(Date.now()) }));
-      autoNamed.current = typed ? null : draftName;
+      provisional.created(typed ? null : draftName);
       const draftTemplate = template.trim() ? template : t('template.starter');
       const created = await campaignsApi.create({ ...fields(), name: draftName, template: draftTemplate });
       setCampaign(created);
@@ -147,7 +133,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
     void run(async () => {
       const draft = await ensureDraft();
       setCampaign(await campaignsApi.update(draft.id, fields()));
-      leaving.current.saved = true;
+      provisional.settled();
       notify({ severity: 'success', summary: t('editor.saved') });
     });
   };
@@ -170,7 +156,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
       async () => {
         const draft = await ensureDraft();
         await campaignsApi.update(draft.id, fields());
-        leaving.current.saved = true;
+        provisional.settled();
         try {
           router.push(campaignHref(await campaignsApi.command(draft.id, 'start')));
         } catch (caught) {
@@ -187,7 +173,7 @@ export function CampaignEditor({ initial, onCreated }: CampaignEditorProps) {
     setAction('delete');
     void run(async () => {
       await campaignsApi.remove(campaign.id);
-      leaving.current.saved = true;
+      provisional.settled();
       notify({ severity: 'success', summary: t('editor.deleted', { name: campaign.name }) });
       router.push('/campaigns/');
     });

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter, useSearchParams } from 'next/navigation';
 import type { Campaign } from '@wasla/protocol';
 import { useT } from '@/i18n';
+import { ApiError } from '@/lib/api';
 import { usePageTitle } from '@/hooks/usePageTitle';
 import { useApiResource } from '@/hooks/useApiResource';
 import { ErrorState } from '@/components/common/ErrorState';
@@ -64,11 +65,14 @@ function DraftLoader({ id }: { id: string }) {
   const router = useRouter();
   const { resource, reload } = useApiResource<Campaign>(`/api/campaigns/${encodeURIComponent(id)}`);
   const started = resource.kind === 'ready' && resource.data.status !== 'draft' ? resource.data : null;
+  // A draft that is no longer there (an unnamed one is deleted when its tab closes or reloads): a new campaign.
+  const gone = resource.kind === 'error' && resource.error instanceof ApiError && resource.error.status === 404;
   useEffect(() => {
     // Only drafts are edited; a campaign that has started is watched on its own page.
     if (started) router.replace(campaignHref(started));
-  }, [started, router]);
-  if (resource.kind === 'loading' || started) return <LoadingRows rows={6} />;
+    else if (gone) router.replace('/campaigns/new/');
+  }, [started, gone, router]);
+  if (resource.kind === 'loading' || started || gone) return <LoadingRows rows={6} />;
   if (resource.kind === 'error') return <ErrorState error={resource.error} onRetry={reload} />;
   return <CampaignEditor initial={resource.data} />;
 }
