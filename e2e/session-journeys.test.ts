@@ -162,6 +162,9 @@ describe('the dashboard in Chromium', { skip }, () => {
         assert.match(notice, /can't be reached since \d{1,2}:\d{2}:\d{2}/, 'since when, to the second');
         assert.match(notice, /Last known: Connected \(since /);
       }
+      const lead = plain(await dashboard.locator('.session-card__lead').innerText());
+      assert.doesNotMatch(lead, /ready to send/, 'the session card no longer says it is linked and ready');
+      assert.match(lead, /Not known right now: Wasla can't be reached\. Last known: Connected\./);
       stack = await stack.restart({}, { samePort: true });
       await Promise.all([waitForStatus(dashboard, 'ready', 40_000), waitForStatus(messages, 'ready', 40_000)]);
       await dashboard.locator('[data-connection-health="live"]').first().waitFor({ timeout: 40_000 });
@@ -170,6 +173,7 @@ describe('the dashboard in Chromium', { skip }, () => {
         assert.deepEqual(await knownMarks(page), ['true'], 'the status is known again everywhere');
         assert.equal(await page.locator('.layout-topbar [data-session-status]').innerText(), 'Connected');
       }
+      assert.equal(plain(await dashboard.locator('.session-card__lead').innerText()), 'Linked and ready to send.');
       assert.ok((await notReloaded(dashboard)) && (await notReloaded(messages)), 'no page was reloaded');
     });
 

@@ -74,6 +74,7 @@ export const ar: Dictionary = {
   'session.lastUpdate': 'آخر تغيير',
   'session.loading': 'جارٍ تحميل الجلسة…',
   'session.connecting': 'جارٍ فتح الاتصال بواتساب…',
+  'session.notKnownLead': 'غير معروفة الآن: تعذّر الوصول إلى وصلة. آخر حالة معروفة: {status}.',
   'session.ready': 'مرتبطة وجاهزة للإرسال.',
   'session.stopped': 'الجلسة متوقفة. صِلها لإرسال الرسائل.',
   'session.loggedOut': 'لا يوجد هاتف مرتبط. اضغط «اتصال» للحصول على رمز QR وربط هاتف.',

@@ -75,6 +75,7 @@ export const en = {
   'session.lastUpdate': 'Last change',
   'session.loading': 'Loading the session…',
   'session.connecting': 'Opening the connection to WhatsApp…',
+  'session.notKnownLead': 'Not known right now: Wasla can\'t be reached. Last known: {status}.',
   'session.ready': 'Linked and ready to send.',
   'session.stopped': 'The session is stopped. Connect it to send messages.',
   'session.loggedOut': 'No phone is linked. Connect to get a QR code and link one.',

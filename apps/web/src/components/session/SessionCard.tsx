@@ -35,7 +35,7 @@ export function SessionCard() {
       </header>
       {isLoading ? null : <RestrictionNotice />}
       <div className="session-card__body" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
-        {isLoading ? <SessionSkeleton label={t('session.loading')} /> : <SessionBody status={status} isAdmin={isAdmin} />}
+        {isLoading ? <SessionSkeleton label={t('session.loading')} /> : <SessionBody status={status} isKnown={isKnown} isAdmin={isAdmin} />}
       </div>
       {isLoading ? null : (
         <footer className="session-card__footer">
@@ -52,8 +52,10 @@ export function SessionCard() {
   );
 }
 
-function SessionBody({ status, isAdmin }: { status: SessionStatus; isAdmin: boolean }) {
+function SessionBody({ status, isKnown, isAdmin }: { status: SessionStatus; isKnown: boolean; isAdmin: boolean }) {
   const t = useT();
+  // A QR or pairing code from before Wasla went out of reach may have expired since: not shown.
+  if (!isKnown) return <SessionDetails status={status} />;
   switch (status) {
     case 'qr':
       return isAdmin ? <SessionLinking /> : <p className="session-card__lead">{t('session.operatorQr')}</p>;

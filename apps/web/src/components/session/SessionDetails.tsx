@@ -7,7 +7,7 @@ import { useFormat, useT } from '@/i18n';
 import type { MessageKey } from '@/i18n';
 import { useNow } from '@/hooks/useNow';
 import { formatPhone } from '@/lib/phone';
-import { sessionErrorKey } from './status';
+import { sessionErrorKey, statusKey } from './status';
 
 const LEAD: Record<Exclude<SessionStatus, 'qr' | 'pairing'>, MessageKey> = {
   stopped: 'session.stopped',
@@ -18,8 +18,12 @@ const LEAD: Record<Exclude<SessionStatus, 'qr' | 'pairing'>, MessageKey> = {
   failed: 'session.failed',
 };
 
-/** Every status but the linking ones: what is happening, why, and the linked number. */
-export function SessionDetails({ status }: { status: Exclude<SessionStatus, 'qr' | 'pairing'> }) {
+/**
+ * Every status but the linking ones: what is happening, why, and the linked number. While
+ * Wasla can't be reached the status is not known: the card says so and names the last one
+ * it knew (any status, a linking one too), rather than what may no longer be true.
+ */
+export function SessionDetails({ status }: { status: SessionStatus }) {
   const t = useT();
   const format = useFormat();
   const phoneNumber = useSession((session) => session.phoneNumber);
@@ -28,21 +32,24 @@ export function SessionDetails({ status }: { status: Exclude<SessionStatus, 'qr'
   const errorCode = useSession((session) => session.errorCode);
   const isKnown = useSession((session) => session.isKnown);
   const reasonKey = sessionErrorKey(errorCode);
-  const reason = reasonKey ? t(reasonKey) : error;
+  // The server's own words (a code we have no text for) keep their direction in an Arabic page.
+  const reason = reasonKey ? t(reasonKey) : error ? <bdi dir="auto">{error}</bdi> : null;
   const showReason = reason !== null && (status === 'disconnected' || status === 'failed' || status === 'logged_out');
+  const linking = status === 'qr' || status === 'pairing';
+  const lead = isKnown && !linking ? t(LEAD[status]) : t('session.notKnownLead', { status: t(statusKey(status)) });
 
   return (
     <div className="session-details">
       <div className="session-card__lead" data-session-status={status} data-session-known={isKnown ? 'true' : 'false'}>
-        {status === 'connecting' ? <ProgressSpinner className="inline-spinner" strokeWidth="6" aria-hidden="true" /> : null}
-        <p>{t(LEAD[status])}</p>
+        {status === 'connecting' && isKnown ? <ProgressSpinner className="inline-spinner" strokeWidth="6" aria-hidden="true" /> : null}
+        <p>{lead}</p>
       </div>
       {showReason ? (
         <p className={`session-details__reason session-details__reason--${status}`}>
           <i className="pi pi-info-circle" aria-hidden="true" /> {reason}
         </p>
       ) : null}
-      {status === 'disconnected' ? <RetryCountdown /> : null}
+      {status === 'disconnected' && isKnown ? <RetryCountdown /> : null}
       <dl className="facts">
         {phoneNumber ? (
           <div className="facts__item">

@@ -108,7 +108,7 @@ function TimelineTransition({ item, showTime }: { item: SessionTransition; showT
   const linked = item.event === 'closed' && item.to === 'connecting' && (item.from === 'qr' || item.from === 'pairing');
   const event = linked ? 'event.linked' : eventKey(item.event);
   const reasonKey = sessionErrorKey(causeOf(item));
-  const reason = reasonKey ? t(reasonKey) : item.error;
+  const reason = reasonKey ? t(reasonKey) : item.error ? <bdi dir="auto">{item.error}</bdi> : null;
   return (
     <>
       <p className="timeline__head">

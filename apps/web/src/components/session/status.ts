@@ -1,4 +1,4 @@
-import type { SessionStatus } from '@wasla/protocol';
+import type { SessionErrorCode, SessionStatus } from '@wasla/protocol';
 import type { MessageKey } from '@/i18n';
 
 export const STATUS_ICON: Record<SessionStatus, string> = {
@@ -16,7 +16,8 @@ export function statusKey(status: SessionStatus): MessageKey {
   return `status.${status}`;
 }
 
-const SESSION_ERROR_KEYS: Partial<Record<string, MessageKey>> = {
+/** Every code the server can put in `errorCode` has words in both languages (a new code without them doesn't compile). */
+const SESSION_ERROR_KEYS: Record<SessionErrorCode, MessageKey> = {
   qr_timeout: 'sessionError.qr_timeout',
   logged_out: 'sessionError.logged_out',
   logged_out_by_user: 'sessionError.logged_out_by_user',
@@ -36,7 +37,7 @@ const SESSION_ERROR_KEYS: Partial<Record<string, MessageKey>> = {
 
 /** The translation key for a session's stable error code, when we have one. */
 export function sessionErrorKey(errorCode: string | null): MessageKey | null {
-  return errorCode ? (SESSION_ERROR_KEYS[errorCode] ?? null) : null;
+  return errorCode ? ((SESSION_ERROR_KEYS as Partial<Record<string, MessageKey>>)[errorCode] ?? null) : null;
 }
 
 const EVENT_KEYS: Partial<Record<string, MessageKey>> = {
