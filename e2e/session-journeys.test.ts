@@ -145,6 +145,20 @@ describe('the dashboard in Chromium', { skip }, () => {
       assert.ok(received.messages.some((m) => m.text === 'Hello from the browser test'));
     });
 
+    test('a sender WhatsApp names only by its LID: the row says its number is not shared, then shows the number the moment WhatsApp tells it', async () => {
+      await messages.bringToFront();
+      const hidden = '+966551230077';
+      const sent = (await stack.control('POST', '/control/inbound', { from: hidden, text: 'Hello from a hidden number', addressing: 'lid-only' })) as { id: string; lid: string };
+      const row = messages.locator(`[data-message-id="${sent.id}"]`);
+      await row.locator(`[data-peer-lid="${sent.lid}"]`).waitFor();
+      assert.equal(plain(await row.locator('[data-peer-lid]').innerText()).trim(), 'Number not shared yet');
+      assert.doesNotMatch(await row.innerText(), /@lid/, 'no LID as if it were a number');
+      await stack.control('POST', '/control/lid-mapping', { phone: hidden });
+      await row.locator('.phone-number', { hasText: '+966 55 123 0077' }).waitFor();
+      assert.equal(await row.locator('[data-peer-lid]').count(), 0);
+      assert.ok(await notReloaded(messages), 'no reload');
+    });
+
     test('server killed and restarted → both tabs say the status is not known (last known, since when), then ready again, without a reload', async () => {
       await stack.stopServer();
       await Promise.all([

@@ -1,7 +1,6 @@
 import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
-import type { Message } from '@wasla/protocol';
-import type { ServerEvents } from '../src/modules/sessions/events.js';
+import type { Message, SenderIdentified } from '@wasla/protocol';
 import { testDatabases } from './harness.js';
 import type { Stack } from './harness.js';
 import { withSession } from './flows.js';
@@ -9,7 +8,7 @@ import { testNumber } from './campaign-flows.js';
 import type { TestSocket } from './ws-client.js';
 
 const databases = await testDatabases();
-const EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received'];
+const EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'sender_identified'];
 
 interface Sent {
   id: string;
@@ -31,19 +30,11 @@ async function incoming(stack: Stack, cookie: string): Promise<Message[]> {
   return (page.json.items as Message[]).filter((m) => m.direction === 'in').reverse();
 }
 
-/** Resolves with the next `sender_identified` event on the server's bus. */
-function nextIdentified(stack: Stack, timeoutMs = 30_000): Promise<ServerEvents['sender_identified'][0]> {
-  return new Promise((resolve, reject) => {
-    const listener = (event: ServerEvents['sender_identified'][0]): void => {
-      clearTimeout(timer);
-      resolve(event);
-    };
-    const timer = setTimeout(() => {
-      stack.app.bus.off('sender_identified', listener);
-      reject(new Error('no sender_identified event'));
-    }, timeoutMs);
-    stack.app.bus.once('sender_identified', listener);
-  });
+/** Resolves with the next `sender_identified` event a client hears on `/ws` (from now on). */
+function nextIdentified(socket: TestSocket, timeoutMs = 30_000): Promise<SenderIdentified> {
+  return socket
+    .waitFor<{ type: 'sender_identified'; data: SenderIdentified }>((m) => m.type === 'sender_identified', timeoutMs, socket.received.length)
+    .then((m) => m.data);
 }
 
 async function optedOut(stack: Stack, cookie: string): Promise<string[]> {
@@ -109,7 +100,7 @@ for (const database of databases) {
         assert.equal((await received(socket, stop.id)).peer, first.lid);
         assert.deepEqual(await optedOut(stack, cookie), [], 'a LID is no number to suppress yet');
 
-        const identified = nextIdentified(stack);
+        const identified = nextIdentified(socket);
         await stack.control('POST', '/control/lid-mapping', { phone: hidden });
         assert.deepEqual(await identified, { sessionId: 'default', lid: first.lid, phone: hidden, messages: 2, optedOut: true });
         assert.deepEqual(await optedOut(stack, cookie), [hidden]);
@@ -128,7 +119,7 @@ for (const database of databases) {
         const contact = testNumber(12);
         const stop = await inbound(stack, { from: contact, text: 'stop', addressing: 'lid-only' });
         assert.equal((await received(socket, stop.id)).peer, stop.lid);
-        const identified = nextIdentified(stack);
+        const identified = nextIdentified(socket);
         let shared: Sent | null = null;
         await restartSession(stack, cookie, socket, async () => {
           shared = await inbound(stack, { from: contact, text: 'my number is shared now', addressing: 'lid' });
@@ -145,7 +136,7 @@ for (const database of databases) {
         const contact = testNumber(14);
         const stop = await inbound(stack, { from: contact, text: 'الغاء', addressing: 'lid-only' });
         assert.equal((await received(socket, stop.id)).peer, stop.lid);
-        const identified = nextIdentified(stack);
+        const identified = nextIdentified(socket);
         await stack.control('POST', '/control/lid-mapping', { phone: contact, via: 'history' });
         assert.deepEqual(await identified, { sessionId: 'default', lid: stop.lid, phone: contact, messages: 1, optedOut: true });
         assert.deepEqual(await optedOut(stack, cookie), [contact]);

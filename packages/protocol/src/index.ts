@@ -5,4 +5,4 @@ export * from './ws.js';
 export * from './errors.js';
 
 /** Bumped on every change to the wire protocol. */
-export const PROTOCOL_VERSION = 3;
+export const PROTOCOL_VERSION = 4;

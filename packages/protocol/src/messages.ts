@@ -40,6 +40,25 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+/**
+ * WhatsApp told which number a sender it had named only by a LID (`<digits>@lid`) is: that
+ * sender's stored messages now carry the number (`messages` of them), and an opt-out sent
+ * under the LID now holds for the number (`optedOut`).
+ */
+export const senderIdentifiedSchema = z.object({
+  sessionId: z.string(),
+  lid: z.string(),
+  phone: z.string(),
+  messages: z.number().int().nonnegative(),
+  optedOut: z.boolean(),
+});
+export type SenderIdentified = z.infer<typeof senderIdentifiedSchema>;
+
+/** True for a sender WhatsApp names only by its LID, whose number is not known yet. */
+export function isLidPeer(peer: string): boolean {
+  return peer.endsWith('@lid');
+}
+
 export const messageStatusEventSchema = z.object({
   id: z.string(),
   sessionId: z.string(),

@@ -1,10 +1,10 @@
 import { z } from 'zod';
 import { sessionStateSchema, qrPayloadSchema } from './session.js';
-import { messageSchema, messageStatusEventSchema } from './messages.js';
+import { messageSchema, messageStatusEventSchema, senderIdentifiedSchema } from './messages.js';
 import { campaignProgressSchema } from './campaigns.js';
 
 /** Events a client may subscribe to on `/ws`. */
-export const WS_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] as const;
+export const WS_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'sender_identified', 'campaign_progress'] as const;
 export const wsEventSchema = z.enum(WS_EVENTS);
 export type WsEvent = z.infer<typeof wsEventSchema>;
 
@@ -37,6 +37,8 @@ export const wsQrCodeSchema = z.object({
 export const wsMessageStatusSchema = z.object({ type: z.literal('message_status'), data: messageStatusEventSchema });
 /** A message someone sent to the linked number. */
 export const wsMessageReceivedSchema = z.object({ type: z.literal('message_received'), data: messageSchema });
+/** A sender known only by its LID is now known by its number: earlier messages from it carry the number. */
+export const wsSenderIdentifiedSchema = z.object({ type: z.literal('sender_identified'), data: senderIdentifiedSchema });
 export const wsCampaignProgressSchema = z.object({ type: z.literal('campaign_progress'), data: campaignProgressSchema });
 export const wsPingSchema = z.object({ type: z.literal('ping'), t: z.number() });
 export const wsPongSchema = z.object({ type: z.literal('pong'), t: z.number().optional() });
@@ -49,6 +51,7 @@ export const wsServerMessageSchema = z.discriminatedUnion('type', [
   wsQrCodeSchema,
   wsMessageStatusSchema,
   wsMessageReceivedSchema,
+  wsSenderIdentifiedSchema,
   wsCampaignProgressSchema,
   wsPingSchema,
   wsPongSchema,

@@ -10,7 +10,7 @@ import {
   wsClientMessageSchema,
   DEFAULT_SESSION_ID,
 } from '@wasla/protocol';
-import type { CampaignProgress, Message, MessageStatusEvent, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
 import type { Principal } from '../modules/auth/principal.js';
 import type { AuthService, Credential, CredentialChange } from '../modules/auth/service.js';
 import type { EventBus } from '../modules/sessions/events.js';
@@ -60,6 +60,7 @@ export class WsHub {
     options.bus.on('session_update', this.onSessionUpdate);
     options.bus.on('message_status', this.onMessageStatus);
     options.bus.on('message_received', this.onMessageReceived);
+    options.bus.on('sender_identified', this.onSenderIdentified);
     options.bus.on('campaign_progress', this.onCampaignProgress);
     this.stopFollowingCredentials = options.credentials.onCredentialsChanged(this.onCredentialsChanged);
   }
@@ -220,6 +221,10 @@ export class WsHub {
     this.fanOut.publishEvent(message.sessionId, 'message_received', message, this.deliver);
   };
 
+  private readonly onSenderIdentified = (identified: SenderIdentified): void => {
+    this.fanOut.publishEvent(identified.sessionId, 'sender_identified', identified, this.deliver);
+  };
+
   private readonly onCampaignProgress = (progress: CampaignProgress): void => {
     this.fanOut.publishEvent(progress.sessionId, 'campaign_progress', progress, this.deliver);
   };
@@ -268,6 +273,7 @@ export class WsHub {
     this.options.bus.off('session_update', this.onSessionUpdate);
     this.options.bus.off('message_status', this.onMessageStatus);
     this.options.bus.off('message_received', this.onMessageReceived);
+    this.options.bus.off('sender_identified', this.onSenderIdentified);
     this.options.bus.off('campaign_progress', this.onCampaignProgress);
     const closed = [...this.clients].map(
       (client) =>

@@ -174,6 +174,7 @@ export const ar: Dictionary = {
   'log.end': 'هذه كل الرسائل.',
   'log.outgoing': 'أُرسلت إلى',
   'log.incoming': 'وردت من',
+  'log.numberNotShared': 'الرقم لم يُكشف بعد',
   'log.received': 'واردة',
   'log.failed.463': 'قيّد واتساب هذا الحساب مؤقتًا، فلا يستطيع بدء محادثات جديدة الآن.',
   'log.failed.479': 'رفض واتساب الرسالة لهذا المستلم.',

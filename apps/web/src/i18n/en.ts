@@ -175,6 +175,7 @@ export const en = {
   'log.end': 'That\'s every message.',
   'log.outgoing': 'Sent to',
   'log.incoming': 'Received from',
+  'log.numberNotShared': 'Number not shared yet',
   'log.received': 'Received',
   'log.failed.463': 'WhatsApp restricted this account from starting new chats for now.',
   'log.failed.479': 'WhatsApp refused the message for this recipient.',

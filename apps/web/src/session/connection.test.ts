@@ -9,7 +9,7 @@ import type { FakeSocket } from './testing-browser.js';
 import { makeMessage, makeProgress, makeState } from './testing.js';
 
 // The seed's two events first, then the live events every page shares.
-const SUBSCRIBE = { type: 'subscribe', events: ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] };
+const SUBSCRIBE = { type: 'subscribe', events: ['session_update', 'qr_code', 'message_status', 'message_received', 'sender_identified', 'campaign_progress'] };
 
 function setup(options: { sessionId?: string; random?: () => number } = {}) {
   const browser = fakeBrowser({ random: options.random ?? (() => 0.5) });
@@ -63,11 +63,13 @@ describe('SessionConnection', () => {
     assert.deepEqual(socket(0).sent.at(-1), { type: 'pong', t: 42 });
   });
 
-  test('message_received and campaign_progress are passed on; malformed ones and other sessions\' are not', () => {
+  test('message_received, sender_identified and campaign_progress are passed on; malformed ones and other sessions\' are not', () => {
     const { socket, store } = setup();
     const received: string[] = [];
     const progress: number[] = [];
+    const identified: string[] = [];
     store.on('message_received', (message) => received.push(message.text));
+    store.on('sender_identified', (event) => identified.push(`${event.lid}→${event.phone}`));
     store.on('campaign_progress', (event) => progress.push(event.counts.sent));
     socket(0).serverOpen();
     socket(0).serverSend({ type: 'message_received', data: makeMessage({ text: 'STOP' }) });
@@ -76,8 +78,13 @@ describe('SessionConnection', () => {
     socket(0).serverSend({ type: 'campaign_progress', data: makeProgress({ sent: 4 }) });
     socket(0).serverSend({ type: 'campaign_progress', data: makeProgress({ sent: 5 }, { sessionId: 'sales' }) });
     socket(0).serverSend({ type: 'campaign_progress', data: { ...makeProgress(), counts: null } });
+    const sender = { sessionId: 'default', lid: '123456789@lid', phone: '+966501234567', messages: 2, optedOut: false };
+    socket(0).serverSend({ type: 'sender_identified', data: sender });
+    socket(0).serverSend({ type: 'sender_identified', data: { ...sender, sessionId: 'sales' } });
+    socket(0).serverSend({ type: 'sender_identified', data: { ...sender, phone: null } });
     assert.deepEqual(received, ['STOP']);
     assert.deepEqual(progress, [4]);
+    assert.deepEqual(identified, ['123456789@lid→+966501234567']);
     assert.equal(store.getSnapshot().state, null, 'events never touch the state');
   });
 

@@ -15,7 +15,7 @@ export const STABLE_CONNECTION_MS = 10_000;
  * What the one socket subscribes to: the seed's `session_update` and `qr_code`, then the
  * live events every page shares (receipts, incoming messages, campaign progress).
  */
-export const SUBSCRIBED_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'campaign_progress'] as const satisfies readonly WsEvent[];
+export const SUBSCRIBED_EVENTS = ['session_update', 'qr_code', 'message_status', 'message_received', 'sender_identified', 'campaign_progress'] as const satisfies readonly WsEvent[];
 
 const OPEN = 1;
 const SOCKET_EVENTS = ['open', 'message', 'close', 'error'] as const;
@@ -175,6 +175,9 @@ export class SessionConnection {
         return;
       case 'message_received':
         if (message.data.sessionId === sessionId) store.emit('message_received', message.data);
+        return;
+      case 'sender_identified':
+        if (message.data.sessionId === sessionId) store.emit('sender_identified', message.data);
         return;
       case 'campaign_progress':
         if (message.data.sessionId === sessionId) store.emit('campaign_progress', message.data);

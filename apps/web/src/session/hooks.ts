@@ -1,7 +1,7 @@
 'use client';
 
 import { useContext, useEffect, useMemo, useRef, useSyncExternalStore } from 'react';
-import type { CampaignProgress, Message, MessageStatusEvent } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified } from '@wasla/protocol';
 import type { SessionActions } from './actions.js';
 import type { SessionEventListener, SessionEventType } from './store.js';
 import { memoizeSelector, shallowEqual } from './select.js';
@@ -71,6 +71,11 @@ export function useMessageStatus(listener: (event: MessageStatusEvent) => void):
 /** Calls `listener` for every message someone sends to the linked number, as it arrives. */
 export function useIncomingMessages(listener: (message: Message) => void): void {
   useSessionEvent('useIncomingMessages', 'message_received', listener);
+}
+
+/** Calls `listener` when a sender known only by its LID becomes known by its number. */
+export function useSenderIdentified(listener: (identified: SenderIdentified) => void): void {
+  useSessionEvent('useSenderIdentified', 'sender_identified', listener);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 export { SessionProvider, SessionContext } from './SessionProvider.js';
 export type { SessionProviderProps, SessionContextValue } from './SessionProvider.js';
-export { useSession, useSessionActions, useMessageStatus, useIncomingMessages, useCampaignProgress, useCampaignsProgress, useCampaignProgressEvents } from './hooks.js';
+export { useSession, useSessionActions, useMessageStatus, useIncomingMessages, useSenderIdentified, useCampaignProgress, useCampaignsProgress, useCampaignProgressEvents } from './hooks.js';
 export { CampaignProgressBook, withProgress } from './campaign-progress.js';
 export type { SessionValue } from './select.js';
 export { shallowEqual } from './select.js';

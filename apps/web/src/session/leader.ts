@@ -149,6 +149,7 @@ export class SessionTabs {
     // Live events are not in the synced snapshot: each one is passed on as it comes.
     this.cleanupAll.add(store.on('message_status', (event) => this.post({ type: 'message_status', event })));
     this.cleanupAll.add(store.on('message_received', (event) => this.post({ type: 'message_received', event })));
+    this.cleanupAll.add(store.on('sender_identified', (event) => this.post({ type: 'sender_identified', event })));
     this.cleanupAll.add(store.on('campaign_progress', (event) => this.post({ type: 'campaign_progress', event })));
     this.post({ type: 'leader' });
     this.postSync();
@@ -197,6 +198,9 @@ export class SessionTabs {
         return;
       case 'message_received':
         store.emit('message_received', message.event);
+        return;
+      case 'sender_identified':
+        store.emit('sender_identified', message.event);
         return;
       case 'campaign_progress':
         store.emit('campaign_progress', message.event);

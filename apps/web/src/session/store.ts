@@ -1,5 +1,5 @@
 import { isNewerState } from '@wasla/protocol';
-import type { CampaignProgress, Message, MessageStatusEvent, SessionState } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified, SessionState } from '@wasla/protocol';
 
 /** Where a state came from. Every source goes through the same `(epoch, rev)` check. */
 export type SessionSource = 'ws' | 'poll' | 'tab' | 'action';
@@ -114,12 +114,14 @@ export interface SessionEventMap {
   message_status: MessageStatusEvent;
   /** A message someone sent to the linked number. */
   message_received: Message;
+  /** A sender known only by its LID is now known by its number. */
+  sender_identified: SenderIdentified;
   /** A campaign's live counts, rate, ETA and what it waits for. */
   campaign_progress: CampaignProgress;
 }
 export type SessionEventType = keyof SessionEventMap;
 export type SessionEventListener<K extends SessionEventType> = (event: SessionEventMap[K]) => void;
-export const SESSION_EVENT_TYPES = ['message_status', 'message_received', 'campaign_progress'] as const satisfies readonly SessionEventType[];
+export const SESSION_EVENT_TYPES = ['message_status', 'message_received', 'sender_identified', 'campaign_progress'] as const satisfies readonly SessionEventType[];
 
 type EventListeners = { [K in SessionEventType]: Set<SessionEventListener<K>> };
 
@@ -131,7 +133,7 @@ type EventListeners = { [K in SessionEventType]: Set<SessionEventListener<K>> };
 export class SessionStore {
   private snapshot: SessionSnapshot = INITIAL_SNAPSHOT;
   private readonly listeners = new Set<Listener>();
-  private readonly eventListeners: EventListeners = { message_status: new Set(), message_received: new Set(), campaign_progress: new Set() };
+  private readonly eventListeners: EventListeners = { message_status: new Set(), message_received: new Set(), sender_identified: new Set(), campaign_progress: new Set() };
 
   constructor(readonly sessionId: string) {}
 

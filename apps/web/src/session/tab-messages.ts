@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { DEFAULT_SESSION_ID, campaignProgressSchema, messageSchema, messageStatusEventSchema, sessionStateSchema } from '@wasla/protocol';
+import { DEFAULT_SESSION_ID, campaignProgressSchema, messageSchema, messageStatusEventSchema, senderIdentifiedSchema, sessionStateSchema } from '@wasla/protocol';
 
 /** The Web Lock a tab holds while it leads, and the channel the tabs talk on. */
 export const LEADER_LOCK_NAME = 'wasla-session-leader';
@@ -35,6 +35,7 @@ export const tabMessageSchema = z.discriminatedUnion('type', [
   }),
   z.object({ type: z.literal('message_status'), event: messageStatusEventSchema }),
   z.object({ type: z.literal('message_received'), event: messageSchema }),
+  z.object({ type: z.literal('sender_identified'), event: senderIdentifiedSchema }),
   z.object({ type: z.literal('campaign_progress'), event: campaignProgressSchema }),
   z.object({ type: z.literal('refreshed'), requestId: z.string() }),
   z.object({ type: z.literal('auth_lost'), reason: z.enum(['unauthenticated', 'forbidden']) }),

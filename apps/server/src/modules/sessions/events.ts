@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { CampaignProgress, Message, MessageStatusEvent, SessionState, SessionTransition } from '@wasla/protocol';
+import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified, SessionState, SessionTransition } from '@wasla/protocol';
 
 /** What the server publishes to its subscribers (the WebSocket hub, metrics, later Redis). */
 export interface ServerEvents {
@@ -8,7 +8,7 @@ export interface ServerEvents {
   message_status: [MessageStatusEvent];
   message_received: [Message];
   /** WhatsApp told which number a LID is: that many stored messages moved from the LID to it. */
-  sender_identified: [{ sessionId: string; lid: string; phone: string; messages: number; optedOut: boolean }];
+  sender_identified: [SenderIdentified];
   campaign_progress: [CampaignProgress];
 }
 

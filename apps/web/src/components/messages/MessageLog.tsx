@@ -1,6 +1,7 @@
 'use client';
 
 import { Button } from 'primereact/button';
+import { isLidPeer } from '@wasla/protocol';
 import type { Message } from '@wasla/protocol';
 import { useFormat, useT } from '@/i18n';
 import type { MessageKey } from '@/i18n';
@@ -73,6 +74,22 @@ export function MessageLog({ log }: { log: MessageLogModel }) {
   );
 }
 
+/**
+ * The other party's number. A sender WhatsApp names only by a LID (a private id, not a number)
+ * says that its number isn't known yet; the row shows the number as soon as WhatsApp tells it.
+ */
+function Peer({ peer }: { peer: string }) {
+  const t = useT();
+  if (isLidPeer(peer)) {
+    return (
+      <span className="message-log__peer message-log__peer--hidden" data-peer-lid={peer} title={peer}>
+        <i className="pi pi-eye-slash" aria-hidden="true" /> {t('log.numberNotShared')}
+      </span>
+    );
+  }
+  return <bdi dir="ltr" className="phone-number">{formatPhone(peer)}</bdi>;
+}
+
 function MessageRow({ message }: { message: Message }) {
   const t = useT();
   const format = useFormat();
@@ -85,7 +102,7 @@ function MessageRow({ message }: { message: Message }) {
       </span>
       <div className="message-log__main">
         <div className="message-log__head">
-          <bdi dir="ltr" className="phone-number">{formatPhone(message.peer)}</bdi>
+          <Peer peer={message.peer} />
           <time className="muted" dateTime={message.createdAt}>{format.preciseDateTime(message.createdAt)}</time>
         </div>
         <p className="message-log__text" dir="auto">{message.text}</p>

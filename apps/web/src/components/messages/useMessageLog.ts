@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useReducer, useRef } from 'react';
 import { MESSAGE_STATUS_RANK } from '@wasla/protocol';
-import type { Message, MessageStatusEvent } from '@wasla/protocol';
+import type { Message, MessageStatusEvent, SenderIdentified } from '@wasla/protocol';
 import { apiFetch } from '@/lib/api';
-import { useIncomingMessages, useMessageStatus } from '@/session';
+import { useIncomingMessages, useMessageStatus, useSenderIdentified } from '@/session';
 
 const PAGE_SIZE = 20;
 /** Receipts for messages not on screen yet (a receipt can beat the 202 of its own send, or the page that lists it). */
@@ -31,7 +31,8 @@ type Action =
   | { type: 'more_failed'; error: unknown }
   | { type: 'sent'; message: Message }
   | { type: 'received'; message: Message }
-  | { type: 'status'; event: MessageStatusEvent };
+  | { type: 'status'; event: MessageStatusEvent }
+  | { type: 'identified'; sender: SenderIdentified };
 
 const INITIAL: MessageLogState = { phase: 'loading', items: [], nextCursor: null, error: null, loadingMore: false, moreError: null };
 
@@ -71,6 +72,11 @@ function reducer(state: MessageLogState, action: Action): MessageLogState {
       const items = state.items.slice();
       items[index] = updated;
       return { ...state, items };
+    }
+    case 'identified': {
+      const { lid, phone } = action.sender;
+      if (!state.items.some((message) => message.peer === lid)) return state;
+      return { ...state, items: state.items.map((message) => (message.peer === lid ? { ...message, peer: phone } : message)) };
     }
   }
 }
@@ -130,6 +136,8 @@ export function useMessageLog(): MessageLog {
   );
 
   useIncomingMessages(useCallback((message: Message) => dispatch({ type: 'received', message }), []));
+  // A sender named only by its LID gets its number: the rows already on screen follow at once.
+  useSenderIdentified(useCallback((sender: SenderIdentified) => dispatch({ type: 'identified', sender }), []));
 
   const prepend = useCallback((message: Message) => {
     const early = earlyReceipts.current.get(message.id);
