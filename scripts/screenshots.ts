@@ -227,6 +227,8 @@ async function main(): Promise<void> {
     // Replies: one opts out (it lands on the opt-out list in Settings), one asks a question.
     await stack.control('POST', '/control/inbound', { from: '+966544445555', text: 'STOP' });
     await stack.control('POST', '/control/inbound', { from: '+966551234567', text: 'شكرًا! إلى متى تستمر العروض؟' });
+    // A contact whose number WhatsApp keeps private (a LID only): "Number not shared yet".
+    await stack.control('POST', '/control/inbound', { from: '+966553217788', text: 'Is the offer still on?', addressing: 'lid-only' });
     const pages: Shot[] = [
       ...PAGES,
       { name: 'campaigns', href: '/campaigns/' },
