@@ -179,7 +179,7 @@ function racesOnPostgres(
 
   it('a takeover racing a write waits for it to commit: the write lands, then the new owner holds the session', async () => {
     // The owner's lease is short; its fence's idle limit is long, so only the race is tested here.
-    const owner = instance(database.storage, 'slow-owner', { leaseTtlMs: 300, fenceTtlMs: 60_000 });
+    const owner = instance(database.storage, 'slow-owner', { leaseTtlMs: 1000, fenceTtlMs: 60_000 });
     const taker = instance(other, 'taker');
     const lease = await owner.take('race');
     await new SessionsRepository(database.storage.db).ensure('race');
@@ -209,7 +209,7 @@ function racesOnPostgres(
   });
 
   it("a writer paused inside its write can't hold a takeover up: PostgreSQL ends it after half the TTL, and none of it is written", async () => {
-    const paused = instance(database.storage, 'paused', { leaseTtlMs: 300, fenceTtlMs: 1000 });
+    const paused = instance(database.storage, 'paused', { leaseTtlMs: 1000, fenceTtlMs: 1000 });
     const taker = instance(other, 'patient-taker');
     await shared.runOut();
     const lease = await paused.take();

@@ -67,7 +67,7 @@ forEachDatabase('LeaseRepository', (database) => {
   });
 
   it('a lease runs out after its TTL by the database clock, and is then taken with a new token', async () => {
-    const a = leases('a', 300);
+    const a = leases('a', 1000);
     const lease = await a.acquire('s5');
     assert.ok(lease);
     assert.equal(await leases('b').acquire('s5'), null);
@@ -79,7 +79,7 @@ forEachDatabase('LeaseRepository', (database) => {
   });
 
   it('a lease that ran out but was not taken is renewed by its holder with the same token', async () => {
-    const a = leases('a', 200);
+    const a = leases('a', 1000);
     const lease = await a.acquire('s6');
     assert.ok(lease);
     await until(async () => (await a.owner('s6')) === null, 'the lease expired');
