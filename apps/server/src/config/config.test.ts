@@ -82,3 +82,43 @@ test('TRUST_PROXY: a list of addresses, CIDR ranges and range names; off unless 
     assert.throws(() => loadConfig({ TRUST_PROXY: value }), /TRUST_PROXY: not an IP address/, value);
   }
 });
+
+test('cluster mode is off without REDIS_URL, and on with it and PostgreSQL', () => {
+  assert.equal(loadConfig({}).cluster, null);
+  assert.equal(loadConfig({ INSTANCE_ID: 'ignored', LEASE_TTL_MS: '5000' }).cluster, null);
+  const config = loadConfig({ REDIS_URL: 'rediss://:secret@cache.example:6380/1', DATABASE_URL: 'postgres://db.example/wasla', INSTANCE_ID: 'wasla-1', LEASE_TTL_MS: '5000' });
+  assert.deepEqual(config.cluster, { redisUrl: 'rediss://:secret@cache.example:6380/1', instanceId: 'wasla-1', leaseTtlMs: 5000 });
+  assert.ok(Object.isFrozen(config.cluster));
+});
+
+test('cluster mode: each instance names itself by host and process unless told, with a 15-s lease', () => {
+  const env = { REDIS_URL: 'redis://127.0.0.1:6390', DATABASE_URL: 'postgres://db.example/wasla' };
+  const first = loadConfig(env).cluster;
+  const second = loadConfig(env).cluster;
+  assert.equal(first?.leaseTtlMs, 15_000);
+  assert.match(first?.instanceId ?? '', new RegExp(`:${process.pid}:[0-9a-f]{8}$`));
+  assert.notEqual(first?.instanceId, second?.instanceId, 'two processes never share an id by accident');
+  assert.doesNotThrow(() => loadConfig({ ...env, INSTANCE_ID: first?.instanceId ?? '' }), 'the default is a valid INSTANCE_ID');
+});
+
+test('cluster mode: REDIS_URL with SQLite is refused, with the other problems', () => {
+  assert.throws(
+    () => loadConfig({ REDIS_URL: 'redis://127.0.0.1:6390', PORT: 'eighty' }),
+    (error: unknown) => {
+      assert.ok(error instanceof ConfigError);
+      assert.match(error.problems.join('\n'), /PORT/);
+      assert.match(error.problems.join('\n'), /REDIS_URL: .*PostgreSQL.*DATABASE_URL/);
+      return true;
+    },
+  );
+});
+
+test('cluster mode: a bad REDIS_URL, INSTANCE_ID or lease length is refused', () => {
+  const base = { DATABASE_URL: 'postgres://db.example/wasla', REDIS_URL: 'redis://127.0.0.1:6390' };
+  assert.throws(() => loadConfig({ ...base, REDIS_URL: 'http://127.0.0.1:6379' }), /REDIS_URL: must be a redis:\/\/ or rediss:\/\/ URL/);
+  assert.throws(() => loadConfig({ ...base, INSTANCE_ID: 'has space' }), /INSTANCE_ID/);
+  assert.throws(() => loadConfig({ ...base, INSTANCE_ID: 'x'.repeat(101) }), /INSTANCE_ID/);
+  assert.throws(() => loadConfig({ ...base, LEASE_TTL_MS: '999' }), /LEASE_TTL_MS: must be at least 1000/);
+  assert.throws(() => loadConfig({ ...base, LEASE_TTL_MS: '20001' }), /LEASE_TTL_MS: .*within 30 s/);
+  assert.equal(loadConfig({ ...base, LEASE_TTL_MS: '20000' }).cluster?.leaseTtlMs, 20_000);
+});

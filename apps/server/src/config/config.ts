@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { isIP } from 'node:net';
@@ -58,6 +60,12 @@ const proxyList = z
     if (bad.length) context.addIssue({ code: 'custom', message: `not an IP address, CIDR range or one of loopback, linklocal, uniquelocal: ${bad.join(', ')}` });
   });
 
+const INSTANCE_ID_PATTERN = /^[A-Za-z0-9._:-]{1,100}$/;
+// A lease outlives its holder by up to its TTL; the taker then needs a few seconds to
+// notice, connect and come back `ready`, and the issue promises that within 30 s.
+const MIN_LEASE_TTL_MS = 1000;
+const MAX_LEASE_TTL_MS = 20_000;
+
 /** Every environment variable Wasla reads; `.env.example` documents the same names. */
 export const envSchema = z
   .object({
@@ -99,6 +107,20 @@ export const envSchema = z
     WS_MAX_CLIENTS_PER_USER: positiveInt.default(32),
     HTTP_HEADERS_TIMEOUT_MS: positiveInt.default(15_000),
     HTTP_REQUEST_TIMEOUT_MS: positiveInt.default(120_000),
+    REDIS_URL: z
+      .string()
+      .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL (leave it unset for a single process)')
+      .optional(),
+    INSTANCE_ID: z
+      .string()
+      .regex(INSTANCE_ID_PATTERN, 'must be 1 to 100 letters, digits and . _ : - (it names this instance in leases and /api/cluster)')
+      .optional(),
+    LEASE_TTL_MS: z.coerce
+      .number()
+      .int()
+      .min(MIN_LEASE_TTL_MS, `must be at least ${MIN_LEASE_TTL_MS} (shorter leases are lost to an ordinary pause)`)
+      .max(MAX_LEASE_TTL_MS, `must be at most ${MAX_LEASE_TTL_MS}, so a dead instance's sessions are taken over within 30 s`)
+      .default(15_000),
   });
 
 /** Rules across variables, checked on the raw values so they are reported with the rest. */
@@ -117,6 +139,9 @@ function crossFieldProblems(raw: Record<string, string | undefined>): string[] {
   }
   if ((raw.WASLA_ADMIN_EMAIL === undefined) !== (raw.WASLA_ADMIN_PASSWORD === undefined)) {
     problems.push('WASLA_ADMIN_PASSWORD: WASLA_ADMIN_EMAIL and WASLA_ADMIN_PASSWORD must be set together');
+  }
+  if (raw.REDIS_URL !== undefined && raw.DATABASE_URL === undefined) {
+    problems.push('REDIS_URL: several instances must share PostgreSQL, not a SQLite file; set DATABASE_URL too, or unset REDIS_URL for a single process');
   }
   return problems;
 }
@@ -150,6 +175,16 @@ export interface AppConfig {
    * `trustProxy`: the proxies whose X-Forwarded-For names the client (empty: the peer is the client).
    */
   readonly http: { readonly headersTimeoutMs: number; readonly requestTimeoutMs: number; readonly trustProxy: readonly string[] };
+  /** Several instances sharing PostgreSQL and Redis (`REDIS_URL` set); null for one process. */
+  readonly cluster: ClusterConfig | null;
+}
+
+export interface ClusterConfig {
+  readonly redisUrl: string;
+  /** Names this instance in leases and `/api/cluster`; unique among the live instances. */
+  readonly instanceId: string;
+  /** How long a session's lease lasts without a renewal (and an instance without a heartbeat). */
+  readonly leaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -197,8 +232,21 @@ export function loadConfig(source: Record<string, string | undefined>): AppConfi
     },
     ws: { maxClients: env.WS_MAX_CLIENTS, maxClientsPerUser: env.WS_MAX_CLIENTS_PER_USER },
     http: { headersTimeoutMs: env.HTTP_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.HTTP_REQUEST_TIMEOUT_MS, trustProxy: env.TRUST_PROXY ?? [] },
+    cluster: env.REDIS_URL
+      ? { redisUrl: env.REDIS_URL, instanceId: env.INSTANCE_ID ?? defaultInstanceId(), leaseTtlMs: env.LEASE_TTL_MS }
+      : null,
   };
   return deepFreeze(config);
+}
+
+/**
+ * Host, process and a random part, so two processes never share an id by accident (in
+ * containers every pid may be 1). A restarted process is then a new instance: its previous
+ * life's leases run out and are taken like any other.
+ */
+function defaultInstanceId(): string {
+  const host = os.hostname().replace(/[^A-Za-z0-9.-]/g, '-').slice(0, 60) || 'host';
+  return `${host}:${process.pid}:${randomBytes(4).toString('hex')}`;
 }
 
 function deepFreeze<T>(value: T): T {

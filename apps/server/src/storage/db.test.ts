@@ -11,7 +11,7 @@ import { MigrationError, migrateToLatest } from './migrate.js';
 import { migrations } from './migrations/index.js';
 import { forEachDatabase } from './testing.js';
 
-const TABLES = ['users', 'login_sessions', 'api_keys', 'wa_sessions', 'wa_creds', 'wa_keys', 'messages', 'session_transitions'] as const;
+const TABLES = ['users', 'login_sessions', 'api_keys', 'wa_sessions', 'wa_creds', 'wa_keys', 'messages', 'session_transitions', 'instances', 'session_leases'] as const;
 
 forEachDatabase('storage', (database) => {
   it('creates every table', async () => {
@@ -68,6 +68,7 @@ forEachDatabase('storage', (database) => {
     await assert.rejects(database.storage.db.selectFrom('users').selectAll().execute());
     await assert.rejects(database.storage.db.selectFrom('campaigns').selectAll().execute());
     await assert.rejects(database.storage.db.selectFrom('wa_retry_counts').selectAll().execute());
+    await assert.rejects(database.storage.db.selectFrom('session_leases').selectAll().execute());
     const up = await migrator.migrateToLatest();
     assert.equal(up.error, undefined);
     assert.deepEqual(await database.storage.db.selectFrom('users').selectAll().execute(), []);

@@ -117,6 +117,10 @@ function openPostgres(connectionString: string, schema: string | undefined, logg
   });
   // Without a listener, an idle connection dropped by the server would crash the process.
   pool.on('error', (error) => logger?.warn({ err: error }, 'an idle PostgreSQL connection failed'));
+  // pg-pool listens only to idle connections; one the server ends while it is checked out
+  // and between queries (an idle-in-transaction timeout, a restart) would crash the process
+  // with an unhandled 'error'. With this its transaction fails instead, and the pool drops it.
+  pool.on('connect', (client) => client.on('error', (error) => logger?.warn({ err: error }, 'a PostgreSQL connection in use failed')));
   return createStorage(new Kysely<Database>({ dialect: new OwnSchemaPostgresDialect({ pool }) }), 'postgres');
 }
 

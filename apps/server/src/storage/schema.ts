@@ -181,6 +181,34 @@ export interface LidMappingsTable {
   updated_at: IsoTimestamp;
 }
 
+/**
+ * Milliseconds since 1970 by the database's clock: `bigint` on PostgreSQL, read back as a
+ * number. Cluster tables use it because their times are computed and compared in SQL.
+ */
+export type DatabaseMs = number;
+
+/** A running Wasla instance in cluster mode (migration 0007). */
+export interface InstancesTable {
+  id: string;
+  /** How the other instances reach it, `host:port`. */
+  address: string;
+  pid: number;
+  started_at: DatabaseMs;
+  heartbeat_at: DatabaseMs;
+  /** 1 while it hands its sessions over on the way out (0 or 1: both databases store it alike). */
+  leaving: ColumnType<number, number | undefined, number>;
+}
+
+/** Which instance owns a WhatsApp session, until when, under which fencing token. */
+export interface SessionLeasesTable {
+  session_id: string;
+  owner_instance: string;
+  /** Grows by one at every change of owner; never reused (the row is never deleted). */
+  token: number;
+  /** The lease is free from this moment on (`expires_at <= now`). */
+  expires_at: DatabaseMs;
+}
+
 /** Every table Wasla stores, keyed by table name. */
 export interface Database {
   users: UsersTable;
@@ -196,4 +224,6 @@ export interface Database {
   campaign_recipients: CampaignRecipientsTable;
   suppressions: SuppressionsTable;
   lid_mappings: LidMappingsTable;
+  instances: InstancesTable;
+  session_leases: SessionLeasesTable;
 }

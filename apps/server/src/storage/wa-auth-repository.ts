@@ -1,4 +1,6 @@
 import type { Kysely } from 'kysely';
+import { NO_FENCE } from '../cluster/fence.js';
+import type { SessionFence } from '../cluster/fence.js';
 import { chunk } from './batch.js';
 import type { Database } from './schema.js';
 
@@ -12,12 +14,14 @@ export interface WaKeyWrite {
 /**
  * The raw persistence behind a WhatsApp session's login: Baileys' credentials and its
  * Signal keys, as JSON strings scoped by session id. Knows nothing of Baileys; the
- * adapter in `whatsapp/auth-state.ts` does the (de)serialising.
+ * adapter in `whatsapp/auth-state.ts` does the (de)serialising. Every write goes through
+ * the fence: in cluster mode only the session's owner can change its login.
  */
 export class WaAuthRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date = () => new Date(),
+    private readonly fence: SessionFence = NO_FENCE,
   ) {}
 
   async readCreds(sessionId: string): Promise<string | null> {
@@ -28,11 +32,13 @@ export class WaAuthRepository {
   /** Stores the credentials, replacing any before. The session must exist in `wa_sessions`. */
   async writeCreds(sessionId: string, json: string): Promise<void> {
     const updatedAt = this.now().toISOString();
-    await this.db
-      .insertInto('wa_creds')
-      .values({ session_id: sessionId, creds: json, updated_at: updatedAt })
-      .onConflict((conflict) => conflict.column('session_id').doUpdateSet({ creds: json, updated_at: updatedAt }))
-      .execute();
+    await this.fence.guard(this.db, sessionId, (db) =>
+      db
+        .insertInto('wa_creds')
+        .values({ session_id: sessionId, creds: json, updated_at: updatedAt })
+        .onConflict((conflict) => conflict.column('session_id').doUpdateSet({ creds: json, updated_at: updatedAt }))
+        .execute(),
+    );
   }
 
   async hasCreds(sessionId: string): Promise<boolean> {
@@ -63,7 +69,7 @@ export class WaAuthRepository {
   async writeKeys(sessionId: string, entries: WaKeyWrite[]): Promise<void> {
     const { upserts, deletes } = planKeyWrites(entries);
     if (upserts.length === 0 && deletes.size === 0) return;
-    await this.db.transaction().execute(async (trx) => {
+    await this.db.transaction().execute((trx) => this.fence.guard(trx, sessionId, async (trx) => {
       for (const [type, ids] of deletes) {
         for (const slice of chunk(ids)) {
           await trx.deleteFrom('wa_keys').where('session_id', '=', sessionId).where('type', '=', type).where('key_id', 'in', slice).execute();
@@ -78,15 +84,15 @@ export class WaAuthRepository {
           )
           .execute();
       }
-    });
+    }));
   }
 
   /** Forgets the session's login: credentials and every key, together. */
   async wipe(sessionId: string): Promise<void> {
-    await this.db.transaction().execute(async (trx) => {
+    await this.db.transaction().execute((trx) => this.fence.guard(trx, sessionId, async (trx) => {
       await trx.deleteFrom('wa_keys').where('session_id', '=', sessionId).execute();
       await trx.deleteFrom('wa_creds').where('session_id', '=', sessionId).execute();
-    });
+    }));
   }
 }
 

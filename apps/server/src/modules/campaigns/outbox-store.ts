@@ -1,6 +1,8 @@
 import type { Kysely } from 'kysely';
 import { RECIPIENT_STATUSES } from '@wasla/protocol';
 import type { RecipientStatus } from '@wasla/protocol';
+import { NO_FENCE } from '../../cluster/fence.js';
+import type { SessionFence } from '../../cluster/fence.js';
 import type { Database, IsoTimestamp, StoredRecipientStatus } from '../../storage/schema.js';
 
 /** A recipient as the outbox needs it. */
@@ -27,7 +29,10 @@ function statusesBelow(status: StoredRecipientStatus): StoredRecipientStatus[] {
  * from receipts, recovery after a crash, and the session's recent sends for the caps.
  */
 export class OutboxStore {
-  constructor(readonly db: Kysely<Database>) {}
+  constructor(
+    readonly db: Kysely<Database>,
+    private readonly fence: SessionFence = NO_FENCE,
+  ) {}
 
   /** The next recipients the outbox will send to, in order. */
   async nextPending(campaignId: string, limit: number): Promise<OutboxRecipient[]> {
@@ -82,10 +87,12 @@ export class OutboxStore {
    * Claims a recipient for sending: in one transaction its message is stored as pending
    * and the recipient becomes `sending` with that message's id and the time. If the
    * process dies after this, the recipient is never sent again (see `recoverInterrupted`).
-   * Resolves false when the recipient was no longer pending.
+   * Resolves false when the recipient was no longer pending. Fenced by the sending session:
+   * an instance that lost the session's lease can't claim, so it has nothing to send (it
+   * rejects with `LeaseLostError`, and nothing is written).
    */
   async claim(recipient: { campaignId: string; seq: number }, message: { id: string; sessionId: string; peer: string; text: string }, at: IsoTimestamp): Promise<boolean> {
-    return this.db.transaction().execute(async (trx) => {
+    return this.db.transaction().execute((trx) => this.fence.guard(trx, message.sessionId, async (trx) => {
       const result = await trx
         .updateTable('campaign_recipients')
         .set({ status: 'sending', message_id: message.id, sent_at: at, updated_at: at })
@@ -110,7 +117,7 @@ export class OutboxStore {
         })
         .execute();
       return true;
-    });
+    }));
   }
 
   /**

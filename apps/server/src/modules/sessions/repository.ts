@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { SessionRestriction, SessionTransition } from '@wasla/protocol';
+import { NO_FENCE } from '../../cluster/fence.js';
+import type { SessionFence } from '../../cluster/fence.js';
 import type { Database, DesiredState, IsoTimestamp, WaSessionsTable } from '../../storage/schema.js';
 
 /** A WhatsApp session as stored: what it should be doing across restarts, not its live state. */
@@ -29,11 +31,17 @@ function sessionFromRow(row: Selectable<WaSessionsTable>): WaSessionRecord {
   };
 }
 
-/** The `wa_sessions` table and each session's transition history. */
+/**
+ * The `wa_sessions` table and each session's transition history. What the session's
+ * runtime writes (desired state, number, restriction, transitions) goes through the
+ * fence: in cluster mode only the session's owner can write it. Creating a session
+ * (`ensure`) is not fenced: any instance may, and it changes nothing that exists.
+ */
 export class SessionsRepository {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly now: () => Date = () => new Date(),
+    private readonly fence: SessionFence = NO_FENCE,
   ) {}
 
   /**
@@ -65,55 +73,55 @@ export class SessionsRepository {
 
   /** Resolves false when there is no such session. */
   async setDesiredState(id: string, desiredState: DesiredState): Promise<boolean> {
-    const result = await this.db
-      .updateTable('wa_sessions')
-      .set({ desired_state: desiredState, updated_at: this.now().toISOString() })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.fence.guard(this.db, id, (db) =>
+      db.updateTable('wa_sessions').set({ desired_state: desiredState, updated_at: this.now().toISOString() }).where('id', '=', id).executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
   /** Resolves false when there is no such session. */
   async setPhoneNumber(id: string, phoneNumber: string | null): Promise<boolean> {
-    const result = await this.db
-      .updateTable('wa_sessions')
-      .set({ phone_number: phoneNumber, updated_at: this.now().toISOString() })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.fence.guard(this.db, id, (db) =>
+      db.updateTable('wa_sessions').set({ phone_number: phoneNumber, updated_at: this.now().toISOString() }).where('id', '=', id).executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
   /** Stores the number's restriction, or its end (null). Resolves false when there is no such session. */
   async setRestriction(id: string, restriction: SessionRestriction | null): Promise<boolean> {
-    const result = await this.db
-      .updateTable('wa_sessions')
-      .set({
-        restriction_code: restriction?.code ?? null,
-        restriction_since: restriction?.since ?? null,
-        restriction_reason: restriction?.reason ?? null,
-        updated_at: this.now().toISOString(),
-      })
-      .where('id', '=', id)
-      .executeTakeFirst();
+    const result = await this.fence.guard(this.db, id, (db) =>
+      db
+        .updateTable('wa_sessions')
+        .set({
+          restriction_code: restriction?.code ?? null,
+          restriction_since: restriction?.since ?? null,
+          restriction_reason: restriction?.reason ?? null,
+          updated_at: this.now().toISOString(),
+        })
+        .where('id', '=', id)
+        .executeTakeFirst(),
+    );
     return result.numUpdatedRows > 0n;
   }
 
   async recordTransition(transition: SessionTransition): Promise<void> {
-    await this.db
-      .insertInto('session_transitions')
-      .values({
-        id: randomUUID(),
-        session_id: transition.sessionId,
-        epoch: transition.epoch,
-        rev: transition.rev,
-        from_status: transition.from,
-        to_status: transition.to,
-        event: transition.event,
-        error_code: transition.errorCode,
-        error: transition.error,
-        at: transition.at,
-      })
-      .execute();
+    await this.fence.guard(this.db, transition.sessionId, (db) =>
+      db
+        .insertInto('session_transitions')
+        .values({
+          id: randomUUID(),
+          session_id: transition.sessionId,
+          epoch: transition.epoch,
+          rev: transition.rev,
+          from_status: transition.from,
+          to_status: transition.to,
+          event: transition.event,
+          error_code: transition.errorCode,
+          error: transition.error,
+          at: transition.at,
+        })
+        .execute(),
+    );
   }
 
   /** The session's latest `limit` transitions, newest first. */

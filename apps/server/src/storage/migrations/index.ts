@@ -5,6 +5,7 @@ import { inbound } from './0003_inbound.js';
 import { retries } from './0004_retries.js';
 import { restrictions } from './0005_restrictions.js';
 import { campaignOptions } from './0006_campaign_options.js';
+import { leases } from './0007_leases.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -18,4 +19,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0004_retries': retries,
   '0005_restrictions': restrictions,
   '0006_campaign_options': campaignOptions,
+  '0007_leases': leases,
 });

@@ -1,0 +1,157 @@
+import assert from 'node:assert/strict';
+import { after, before, it } from 'node:test';
+import type { Storage } from '../storage/db.js';
+import { forEachDatabase } from '../storage/testing.js';
+import { InstanceRegistry } from './instances.js';
+import { LeaseRepository } from './leases.js';
+import type { Lease } from './leases.js';
+import { databaseMs, until } from './testing.js';
+
+const TTL = 15_000;
+
+forEachDatabase('LeaseRepository', (database) => {
+  const leases = (instanceId: string, ttlMs = TTL, storage: Storage = database.storage) => new LeaseRepository(storage, { instanceId, ttlMs });
+
+  it('grants a free lease with token 1, expiring a TTL from now by the database clock; nobody else gets it', async () => {
+    const ticks = [1000];
+    const a = new LeaseRepository(database.storage, { instanceId: 'a', ttlMs: TTL, monotonicNow: () => ticks[0] ?? 0 });
+    const before = await databaseMs(database.storage);
+    const lease = await a.acquire('s1');
+    const afterwards = await databaseMs(database.storage);
+    assert.ok(lease);
+    assert.deepEqual([lease.sessionId, lease.owner, lease.token, lease.localDeadline], ['s1', 'a', 1, 1000 + TTL]);
+    assert.ok(lease.expiresAt >= before + TTL && lease.expiresAt <= afterwards + TTL, `${lease.expiresAt} in [${before}, ${afterwards}] + TTL`);
+
+    assert.equal(await leases('b').acquire('s1'), null);
+    assert.equal(await a.acquire('s1'), null, 'its holder renews; acquiring again would fence out its own writes');
+    assert.deepEqual(await leases('b').owner('s1'), { sessionId: 's1', owner: 'a', token: 1, expiresAt: lease.expiresAt });
+    assert.equal(await a.owner('never-taken'), null);
+  });
+
+  it('renews only for the holder with the current token', async () => {
+    const a = leases('a');
+    const lease = await a.acquire('s2');
+    assert.ok(lease);
+    const renewed = await a.renew(lease);
+    assert.ok(renewed);
+    assert.equal(renewed.token, lease.token);
+    assert.ok(renewed.expiresAt >= lease.expiresAt);
+    assert.equal(await leases('b').renew(lease), null, 'not the holder');
+    assert.equal(await a.renew({ ...lease, token: lease.token - 1 }), null, 'an old token');
+  });
+
+  it('releases at once: another instance takes it with the next token, and the old holder has lost it', async () => {
+    const [a, b] = [leases('a'), leases('b')];
+    const first = await a.acquire('s3');
+    assert.ok(first);
+    assert.equal(await b.release(first), false, 'only the holder releases');
+    assert.equal(await a.release(first), true);
+    assert.equal(await a.owner('s3'), null);
+    const second = await b.acquire('s3');
+    assert.equal(second?.token, first.token + 1);
+    assert.equal(await a.renew(first), null);
+    assert.equal(await a.release(first), false);
+  });
+
+  it('tokens only grow, whoever takes the session, and are never reused', async () => {
+    const instances = ['a', 'b', 'c'].map((id) => leases(id));
+    const tokens: number[] = [];
+    for (let round = 0; round < 6; round++) {
+      const repository = instances[round % 3]!;
+      const lease = await repository.acquire('s4');
+      assert.ok(lease, `round ${round}`);
+      tokens.push(lease.token);
+      assert.equal(await repository.release(lease), true);
+    }
+    assert.deepEqual(tokens, [1, 2, 3, 4, 5, 6]);
+  });
+
+  it('a lease runs out after its TTL by the database clock, and is then taken with a new token', async () => {
+    const a = leases('a', 1000);
+    const lease = await a.acquire('s5');
+    assert.ok(lease);
+    assert.equal(await leases('b').acquire('s5'), null);
+    await until(async () => (await a.owner('s5')) === null, 'the lease expired');
+    assert.ok((await databaseMs(database.storage)) >= lease.expiresAt);
+    const taken = await leases('b').acquire('s5');
+    assert.equal(taken?.token, lease.token + 1);
+    assert.equal(await a.renew(lease), null);
+  });
+
+  it('a lease that ran out but was not taken is renewed by its holder with the same token', async () => {
+    const a = leases('a', 1000);
+    const lease = await a.acquire('s6');
+    assert.ok(lease);
+    await until(async () => (await a.owner('s6')) === null, 'the lease expired');
+    const renewed = await a.renew(lease);
+    assert.equal(renewed?.token, lease.token);
+    assert.equal((await a.owner('s6'))?.owner, 'a');
+  });
+
+  it('lists the leases held now', async () => {
+    const [a, b] = [leases('a'), leases('b')];
+    await a.acquire('list-1');
+    await b.acquire('list-2');
+    const released = await b.acquire('list-3');
+    assert.ok(released);
+    await b.release(released);
+    const held = (await a.list()).filter((lease) => lease.sessionId.startsWith('list-'));
+    assert.deepEqual(held.map((lease) => [lease.sessionId, lease.owner]), [['list-1', 'a'], ['list-2', 'b']]);
+  });
+
+  it('hands a lease over to a live instance only: the taker gets the next token, the giver loses it', async () => {
+    const registry = new InstanceRegistry(database.storage, { ttlMs: TTL });
+    await registry.register({ id: 'live', address: '10.0.0.2:3000', pid: 2 });
+    await registry.register({ id: 'leaving', address: '10.0.0.3:3000', pid: 3 });
+    await registry.markLeaving('leaving');
+    await database.storage.db.insertInto('instances').values({ id: 'silent', address: '10.0.0.4:3000', pid: 4, started_at: 0, heartbeat_at: 0 }).execute();
+    const a = leases('a');
+    const lease = await a.acquire('s7');
+    assert.ok(lease);
+
+    for (const target of ['nobody', 'leaving', 'silent']) assert.equal(await a.handOver(lease, target), null, target);
+    await assert.rejects(a.handOver(lease, 'a'), RangeError);
+    assert.equal((await a.owner('s7'))?.token, lease.token, 'a refused hand-over changes nothing');
+
+    const given = await a.handOver(lease, 'live');
+    assert.equal(given?.owner, 'live');
+    assert.equal(given?.token, lease.token + 1);
+    assert.deepEqual(await a.owner('s7'), given);
+    assert.equal(await a.renew(lease), null);
+    assert.equal(await a.handOver(lease, 'live'), null, 'only once');
+    const renewedByTaker = await leases('live').renew(given!);
+    assert.equal(renewedByTaker?.token, given?.token);
+  });
+
+  forEachRace(database, leases);
+});
+
+/** Several instances, each on its own connection pool, acquire the same sessions at once. */
+function forEachRace(database: { storage: Storage; reopen(): Promise<Storage> }, leases: (instanceId: string, ttlMs: number, storage: Storage) => LeaseRepository): void {
+  const pools: Storage[] = [];
+  before(async () => {
+    for (let index = 0; index < 3; index++) pools.push(await database.reopen());
+  });
+  after(async () => {
+    for (const pool of pools) await pool.close();
+  });
+
+  it('two or more instances acquiring at once, from separate connections: exactly one wins', async () => {
+    const contenders = Array.from({ length: 6 }, (_, index) => leases(`racer-${index}`, TTL, pools[index % pools.length]!));
+    for (let round = 0; round < 5; round++) {
+      const sessionId = `race-${round}`;
+      // A fresh session (two inserts meet) in even rounds; a released lease (two updates meet) in odd ones.
+      let previous: Lease | null = null;
+      if (round % 2 === 1) {
+        previous = await contenders[0]!.acquire(sessionId);
+        assert.ok(previous);
+        await contenders[0]!.release(previous);
+      }
+      const results = await Promise.all(contenders.map((contender) => contender.acquire(sessionId)));
+      const winners = results.filter((result) => result !== null);
+      assert.equal(winners.length, 1, `round ${round}: ${winners.length} winners`);
+      assert.equal(winners[0]?.token, (previous?.token ?? 0) + 1);
+      assert.deepEqual(await contenders[1]!.owner(sessionId), { sessionId, owner: winners[0]?.owner, token: winners[0]?.token, expiresAt: winners[0]?.expiresAt });
+    }
+  });
+}
