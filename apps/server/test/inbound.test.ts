@@ -1,7 +1,7 @@
 import { describe, test } from './suite.js';
 import assert from 'node:assert/strict';
 import type { Message } from '@wasla/protocol';
-import type { ServerEvents } from '../src/modules/sessions/events.js';
+import type { ServerEvents } from '../src/events/events.js';
 import { testDatabases } from './harness.js';
 import type { Stack } from './harness.js';
 import { withSession } from './flows.js';
@@ -32,17 +32,17 @@ async function incoming(stack: Stack, cookie: string): Promise<Message[]> {
 }
 
 /** Resolves with the next `sender_identified` event on the server's bus. */
-function nextIdentified(stack: Stack, timeoutMs = 30_000): Promise<ServerEvents['sender_identified'][0]> {
+function nextIdentified(stack: Stack, timeoutMs = 30_000): Promise<ServerEvents['sender_identified']> {
   return new Promise((resolve, reject) => {
-    const listener = (event: ServerEvents['sender_identified'][0]): void => {
+    const stop = stack.app.bus.subscribe('sender_identified', (event) => {
+      stop();
       clearTimeout(timer);
       resolve(event);
-    };
+    });
     const timer = setTimeout(() => {
-      stack.app.bus.off('sender_identified', listener);
+      stop();
       reject(new Error('no sender_identified event'));
     }, timeoutMs);
-    stack.app.bus.once('sender_identified', listener);
   });
 }
 

@@ -1,9 +1,8 @@
 import type { Logger } from 'pino';
 import type { Campaign, CampaignPauseCode, CampaignReadiness, CampaignReadinessRequest, Recipient, CampaignReport, CampaignStatus, CampaignWaitCode, MessageStatusEvent, RecipientStatus, SessionState } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import type { ReceiptUpdate } from '../../whatsapp/provider.js';
+import type { EventBus } from '../../events/events.js';
 import type { MessageService } from '../messages/service.js';
-import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import { randomUUID } from 'node:crypto';
@@ -59,6 +58,7 @@ export class CampaignService implements OutboxHost {
   /** Changes of campaign status are made one at a time, in order. */
   private queue: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private unsubscribe: (() => void)[] = [];
 
   constructor(private readonly options: CampaignServiceOptions) {
     this.drafts = new CampaignDrafts({
@@ -97,8 +97,7 @@ export class CampaignService implements OutboxHost {
     const { repository, store, bus, sessions } = this.options;
     const touched = await store.recoverInterrupted('Wasla stopped while this message was being sent; it was not resent.', this.now().toISOString());
     if (touched.length > 0) this.options.logger.warn({ campaigns: touched.length }, 'recovered campaign messages interrupted by a stop');
-    bus.on('session_update', this.onSessionUpdate);
-    bus.on('message_status', this.onMessageStatus);
+    this.unsubscribe = [bus.subscribe('session_update', this.onSessionUpdate), bus.subscribe('message_status', this.onMessageStatus)];
     for (const sessionId of await repository.sessionsWithStatus(ACTIVE)) {
       if (!sessions.has(sessionId)) continue;
       await this.followReadiness(sessions.state(sessionId));
@@ -108,8 +107,7 @@ export class CampaignService implements OutboxHost {
 
   async close(): Promise<void> {
     this.closed = true;
-    this.options.bus.off('session_update', this.onSessionUpdate);
-    this.options.bus.off('message_status', this.onMessageStatus);
+    for (const stop of this.unsubscribe) stop();
     for (const timer of this.scheduleTimers.values()) clearTimeout(timer);
     this.live.close();
     await Promise.all([...this.outboxes.values()].map((outbox) => outbox.stop()));
@@ -443,19 +441,17 @@ export class CampaignService implements OutboxHost {
     });
   }
 
-  private readonly onMessageStatus = (event: MessageStatusEvent): void => {
+  /**
+   * WhatsApp's receipts reach campaigns this one way, once stored as the message's status:
+   * the outbox waiting for a message's ack, then the recipient it was sent to.
+   */
+  private readonly onMessageStatus = async (event: MessageStatusEvent): Promise<void> => {
     if (event.status === 'pending') return;
+    this.outboxes.get(event.sessionId)?.messageStatus(event);
     const reason = event.status === 'failed' ? event.errorCode : null;
-    this.options.store
-      .applyMessageStatus(event.id, event.status, reason, event.status === 'failed' ? event.error : null, event.updatedAt)
-      .then((campaignId) => campaignId && this.progress(campaignId))
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'could not apply a message status to its campaign'));
+    const campaignId = await this.options.store.applyMessageStatus(event.id, event.status, reason, event.status === 'failed' ? event.error : null, event.updatedAt);
+    if (campaignId) this.progress(campaignId);
   };
-
-  /** Receipts straight from WhatsApp, for the outbox that waits for them. */
-  receipts(sessionId: string, updates: ReceiptUpdate[]): void {
-    this.outboxes.get(sessionId)?.receipts(updates);
-  }
 
   private outbox(sessionId: string): SessionOutbox {
     let outbox = this.outboxes.get(sessionId);
