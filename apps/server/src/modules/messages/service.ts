@@ -5,7 +5,7 @@ import type { EventBus } from '../../events/events.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { SessionService } from '../sessions/service.js';
-import { normalizePhone } from './phone.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import type { MessagesRepository } from './repository.js';
 
 export interface MessageServiceOptions {
