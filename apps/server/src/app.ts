@@ -193,7 +193,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
-  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients });
+  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients, messages: messagesRepository });
   await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
   notFoundPage = await registerWebApp(http, config.webDir);
   if (!notFoundPage) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
