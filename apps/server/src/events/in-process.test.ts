@@ -10,8 +10,8 @@ function status(id: string): MessageStatusEvent {
 
 /** A logger that keeps what it was asked to log at error level. */
 function recordingLogger() {
-  const errors: { event?: string; msg?: string }[] = [];
-  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line) as { event?: string; msg?: string }) });
+  const errors: { event?: string; sessionId?: string; msg?: string }[] = [];
+  const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(JSON.parse(line) as { event?: string; sessionId?: string; msg?: string }) });
   return { logger, errors };
 }
 
@@ -55,7 +55,7 @@ it('a listener that throws or rejects is logged with the event name; the others 
   await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(seen.sort(), ['first:b', 'first:c', 'second:a', 'second:c']);
   assert.equal(errors.length, 2);
-  assert.ok(errors.every((line) => line.event === 'message_status' && line.msg === 'an event listener failed'));
+  assert.ok(errors.every((line) => line.event === 'message_status' && line.sessionId === 'default' && line.msg === 'an event listener failed'));
 });
 
 it('unsubscribing stops delivery, events already queued included', async () => {

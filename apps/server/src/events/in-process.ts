@@ -32,20 +32,21 @@ class Subscription<E extends ServerEventName> {
     try {
       result = this.listener(payload);
     } catch (error) {
-      this.failed(error);
+      this.failed(error, payload);
       return;
     }
     if (!result) return;
     this.busy = true;
-    result.catch((error: unknown) => this.failed(error)).finally(() => {
+    result.catch((error: unknown) => this.failed(error, payload)).finally(() => {
       this.busy = false;
       const next = this.backlog.shift();
       if (next !== undefined && this.active) this.handle(next);
     });
   }
 
-  private failed(error: unknown): void {
-    this.logger.error({ err: error, event: this.event }, 'an event listener failed');
+  private failed(error: unknown, payload: ServerEvents[E]): void {
+    // Every event names its session; nothing else of the payload is logged (it may hold bodies or numbers).
+    this.logger.error({ err: error, event: this.event, sessionId: payload.sessionId }, 'an event listener failed');
   }
 }
 

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
+import type { EventBus } from '../../events/events.js';
 import type { InboundMessage, LidMapping } from '../../whatsapp/provider.js';
 import type { SessionService } from '../sessions/service.js';
-import type { EventBus } from '../../events/events.js';
 import type { InboundStore } from './inbound-store.js';
 import { storableText } from './storable-text.js';
 

@@ -2,10 +2,10 @@ import type { Logger } from 'pino';
 import type { Message, MessageStatus, MessageStatusEvent } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { EventBus } from '../../events/events.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { SessionService } from '../sessions/service.js';
-import { normalizePhone } from '../../phone/phone-number.js';
 import type { MessagesRepository } from './repository.js';
 
 export interface MessageServiceOptions {
