@@ -53,7 +53,7 @@ async function startWasla(): Promise<{ onChange(id: number): void; clients(): nu
     // The change enters where the state machine's output does: the app's event bus.
     onChange(id) {
       const t0 = wallNow();
-      app.bus.emit('session_update', { ...base, rev: base.rev + id, lastUpdate: new Date().toISOString() });
+      app.bus.publish('session_update', { ...base, rev: base.rev + id, lastUpdate: new Date().toISOString() });
       send({ event: 'changed', id, t0 });
     },
     clients: () => app.ws.size,

@@ -20,8 +20,9 @@ import type { Storage } from './storage/db.js';
 import { WaAuthRepository } from './storage/wa-auth-repository.js';
 import { WaRetryRepository } from './storage/wa-retry-repository.js';
 import { createBaileysProvider } from './whatsapp/baileys-adapter.js';
+import type { EventBus } from './events/events.js';
+import { InProcessEventBus } from './events/in-process.js';
 import type { SentMessageLookup, WhatsAppAuthRepository, WhatsAppProvider, WhatsAppRetryCountRepository } from './whatsapp/provider.js';
-import { EventBus } from './modules/sessions/events.js';
 import { SessionService } from './modules/sessions/service.js';
 import { SessionsRepository } from './modules/sessions/repository.js';
 import { sessionRoutes } from './modules/sessions/routes.js';
@@ -60,6 +61,8 @@ export interface AppDeps {
   wsHeartbeatMs?: number;
   /** How long the outbox waits for WhatsApp's ack of a campaign message (tests shorten it). */
   outboxAckTimeoutMs?: number;
+  /** The event bus; in-process by default. */
+  bus?: EventBus;
 }
 
 export interface WaslaApp {
@@ -85,7 +88,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   const logger = deps.logger ?? createLogger(config.logLevel);
   const storage = deps.storage ?? (await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   const epoch = Date.now();
-  const bus = new EventBus();
+  const bus = deps.bus ?? new InProcessEventBus(logger);
 
   const waAuth = new WaAuthRepository(storage.db);
   const messagesRepository = new MessagesRepository(storage.db);
@@ -100,44 +103,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       });
 
   const sessionsRepository = new SessionsRepository(storage.db);
-  let messages: MessageService | null = null;
-  let incoming: IncomingMessages | null = null;
-  let campaigns: CampaignService | null = null;
-  const sessions = new SessionService({
-    provider,
-    repository: sessionsRepository,
-    bus,
-    logger,
-    backoff: config.whatsapp.backoff,
-    epoch,
-    onReceipts: (sessionId, updates) => {
-      campaigns?.receipts(sessionId, updates);
-      messages?.applyReceipts(sessionId, updates).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply receipts'));
-    },
-    onInbound: (sessionId, inbound) => {
-      incoming?.record(sessionId, inbound).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not record incoming messages'));
-    },
-    onLidMappings: (sessionId, mappings) => {
-      incoming?.identify(sessionId, mappings).catch((error: unknown) => logger.error({ err: error, sessionId }, 'could not apply LID mappings'));
-    },
-  });
-  incoming = new IncomingMessages({
-    store: new InboundStore(storage.db),
-    bus,
-    logger,
-    connection: (sessionId) => {
-      try {
-        return sessions.readyConnection(sessionId);
-      } catch {
-        return null; // not ready: the next batch asks again
-      }
-    },
-  });
+  // The sessions publish what WhatsApp says on the bus (receipts, incoming messages, LID
+  // mappings); the services below subscribe to it, so each is built once, in order.
+  const sessions = new SessionService({ provider, repository: sessionsRepository, bus, logger, backoff: config.whatsapp.backoff, epoch });
+  const incoming = new IncomingMessages({ store: new InboundStore(storage.db), bus, logger, sessions });
   const suppressions = new SuppressionsRepository(storage.db);
-  messages = new MessageService({ repository: messagesRepository, suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
+  const messages = new MessageService({ repository: messagesRepository, suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
   const campaignsRepository = new CampaignsRepository(storage.db);
   const recipients = new RecipientsRepository(storage.db);
-  campaigns = new CampaignService({
+  const campaigns = new CampaignService({
     repository: campaignsRepository,
     recipients,
     store: new OutboxStore(storage.db),
@@ -219,7 +193,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
-  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients });
+  await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients, messages: messagesRepository });
   await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
   notFoundPage = await registerWebApp(http, config.webDir);
   if (!notFoundPage) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
@@ -245,7 +219,17 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       return address;
     },
     close() {
-      closing ??= closeInOrder([() => ws.close(), () => campaigns.close(), () => sessions.shutdown(), () => http.close(), () => storage.close()]);
+      closing ??= closeInOrder([
+        () => ws.close(),
+        () => campaigns.close(),
+        () => sessions.shutdown(),
+        async () => {
+          incoming.close();
+          messages.close();
+        },
+        () => http.close(),
+        () => storage.close(),
+      ]);
       return closing;
     },
   };

@@ -125,7 +125,7 @@ describeOnEachDatabase(databases, 'WebSocket protocol', (database) => {
     (reader.socket as unknown as { _socket: Socket })._socket.pause();
     const payload = 'z'.repeat(4096);
     for (let i = 0; i < 3000 && app.ws.size > 0; i += 1) {
-      app.bus.emit('message_status', { id: `m${i}-${payload}`, sessionId: 'default', status: 'sent', error: null, errorCode: null, updatedAt: new Date().toISOString() });
+      app.bus.publish('message_status', { id: `m${i}-${payload}`, sessionId: 'default', status: 'sent', error: null, errorCode: null, updatedAt: new Date().toISOString() });
       if (i % 100 === 0) await new Promise((resolve) => setImmediate(resolve));
     }
     (reader.socket as unknown as { _socket: Socket })._socket.resume();

@@ -7,7 +7,7 @@ import { lidFromJid, mappingsFromContacts, phoneFromJid, resolveSenders, toInbou
 // Shapes recorded from Baileys 7.0.0-rc14 talking to the emulator (and, for stubs and
 // wrappers, as rc14's decode-wa-message / messages-recv build them).
 const at = 1_790_000_000;
-const when = new Date(at * 1000);
+const when = new Date(at * 1000).toISOString();
 const LID = '195984757570327@lid';
 
 function upserted(key: WAMessage['key'], message: WAMessage['message'], extra: Partial<WAMessage> = {}): WAMessage {

@@ -39,7 +39,7 @@ export function toInboundMessages(upsert: { messages: WAMessage[]; type: Message
     const text = content?.conversation ?? content?.extendedTextMessage?.text ?? null;
     if (text == null || text.length === 0) continue;
     const seconds = Number(message.messageTimestamp ?? 0);
-    result.push({ id: key.id, from, fromLid, text, at: seconds > 0 ? new Date(seconds * 1000) : new Date() });
+    result.push({ id: key.id, from, fromLid, text, at: (seconds > 0 ? new Date(seconds * 1000) : new Date()).toISOString() });
   }
   return result;
 }

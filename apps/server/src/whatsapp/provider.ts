@@ -27,8 +27,8 @@ export interface InboundMessage {
   fromLid: string | null;
   /** As the sender wrote it; may hold any character (NUL included). */
   text: string;
-  /** When the sender sent it. */
-  at: Date;
+  /** When the sender sent it, ISO-8601 (events carry JSON data only). */
+  at: string;
 }
 
 /** WhatsApp told us which phone number stands behind a LID. */

@@ -11,9 +11,9 @@ import {
   DEFAULT_SESSION_ID,
 } from '@wasla/protocol';
 import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified, SessionState, WsClientMessage, WsEvent } from '@wasla/protocol';
+import type { EventBus } from '../events/events.js';
 import type { Principal } from '../modules/auth/principal.js';
 import type { AuthService, Credential, CredentialChange } from '../modules/auth/service.js';
-import type { EventBus } from '../modules/sessions/events.js';
 import type { SessionService } from '../modules/sessions/service.js';
 import { RATE, takeToken } from './client.js';
 import type { WsClient } from './client.js';
@@ -52,16 +52,19 @@ export class WsHub {
   private readonly fanOut = new FanOut();
   private readonly heartbeat: NodeJS.Timeout;
   private readonly stopFollowingCredentials: () => void;
+  private readonly unsubscribe: (() => void)[];
   private closing = false;
 
   constructor(private readonly options: WsHubOptions) {
     this.heartbeat = setInterval(() => this.beat(), options.heartbeatMs ?? WS_HEARTBEAT_INTERVAL_MS);
     this.heartbeat.unref();
-    options.bus.on('session_update', this.onSessionUpdate);
-    options.bus.on('message_status', this.onMessageStatus);
-    options.bus.on('message_received', this.onMessageReceived);
-    options.bus.on('sender_identified', this.onSenderIdentified);
-    options.bus.on('campaign_progress', this.onCampaignProgress);
+    this.unsubscribe = [
+      options.bus.subscribe('session_update', this.onSessionUpdate),
+      options.bus.subscribe('message_status', this.onMessageStatus),
+      options.bus.subscribe('message_received', this.onMessageReceived),
+      options.bus.subscribe('sender_identified', this.onSenderIdentified),
+      options.bus.subscribe('campaign_progress', this.onCampaignProgress),
+    ];
     this.stopFollowingCredentials = options.credentials.onCredentialsChanged(this.onCredentialsChanged);
   }
 
@@ -270,11 +273,7 @@ export class WsHub {
     this.closing = true;
     clearInterval(this.heartbeat);
     this.stopFollowingCredentials();
-    this.options.bus.off('session_update', this.onSessionUpdate);
-    this.options.bus.off('message_status', this.onMessageStatus);
-    this.options.bus.off('message_received', this.onMessageReceived);
-    this.options.bus.off('sender_identified', this.onSenderIdentified);
-    this.options.bus.off('campaign_progress', this.onCampaignProgress);
+    for (const stop of this.unsubscribe) stop();
     const closed = [...this.clients].map(
       (client) =>
         new Promise<void>((resolve) => {

@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
-import type { CampaignWaitCode } from '@wasla/protocol';
+import type { CampaignWaitCode, MessageStatusEvent } from '@wasla/protocol';
 import { ConnectionClosedDuringSend } from '../../whatsapp/provider.js';
-import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import { receiptFailureReason } from '../messages/service.js';
 import type { MessageService } from '../messages/service.js';
 import { isRestrictionAck } from '../sessions/service.js';
@@ -50,9 +49,12 @@ type Step = { next: 'now' } | { next: 'sleep'; until: Date | null };
 const NOW: Step = { next: 'now' };
 const SLEEP: Step = { next: 'sleep', until: null };
 
+/** WhatsApp's answer to a message: the status its first ack or receipt moved the message to. */
+type Ack = Pick<MessageStatusEvent, 'status' | 'error' | 'errorCode'>;
+
 interface AckWaiter {
   messageId: string;
-  resolve(receipt: ReceiptUpdate | null): void;
+  resolve(ack: Ack | null): void;
 }
 
 /**
@@ -106,11 +108,12 @@ export class SessionOutbox {
     }
   }
 
-  /** Receipts of the session's messages: the awaited ack. (A restriction is the session's state.) */
-  receipts(updates: ReceiptUpdate[]): void {
-    for (const update of updates) {
-      if (this.ack?.messageId === update.messageId) this.ack.resolve(update);
-    }
+  /**
+   * A message of the session moved forward (WhatsApp's ack or receipt, stored): the
+   * awaited ack, when it is that message's. (A restriction is the session's state.)
+   */
+  messageStatus(event: MessageStatusEvent): void {
+    if (event.status !== 'pending' && event.status !== 'unknown' && this.ack?.messageId === event.id) this.ack.resolve(event);
   }
 
   /**
@@ -304,33 +307,31 @@ export class SessionOutbox {
     // Sent means WhatsApp acknowledged it, as after a crash: a message Baileys wrote as the
     // connection closed (a logout) may never have arrived.
     const ack = await acked;
-    // The session queued the restriction before passing this ack on: once its queue has
-    // run, the next step sees the number restricted and sends nothing.
+    // The session queued the restriction before publishing this ack's receipt: once its
+    // queue has run, the next step sees the number restricted and sends nothing.
     if (ack && isRestrictionAck(ack)) await this.options.sessions.idle(this.sessionId);
     if (ack === null) {
       await store.markUnknown(messageId, 'WhatsApp did not acknowledge this message before the connection closed; it was not resent.', this.now().toISOString());
       host.progress(campaign.id);
     } else if (ack.status === 'failed') {
+      // The ack is the message's stored status; its recipient is stored failed here too, before
+      // the next step (and before a restriction's pause: see `settled`).
       const errorCode = ack.errorCode ?? 'error';
-      const error = receiptFailureReason(ack.errorCode);
-      await messages.setStatus(this.sessionId, messageId, 'failed', error, errorCode);
-      await store.applyMessageStatus(messageId, 'failed', errorCode, error, this.now().toISOString());
+      await store.applyMessageStatus(messageId, 'failed', errorCode, ack.error ?? receiptFailureReason(ack.errorCode), this.now().toISOString());
       host.progress(campaign.id);
-    } else {
-      await messages.setStatus(this.sessionId, messageId, 'sent', null, null);
     }
   }
 
-  private awaitAck(messageId: string): Promise<ReceiptUpdate | null> {
+  private awaitAck(messageId: string): Promise<Ack | null> {
     return new Promise((resolve) => {
       const timer = setTimeout(() => waiter.resolve(null), this.options.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS);
       timer.unref();
       const waiter: AckWaiter = {
         messageId,
-        resolve: (receipt) => {
+        resolve: (ack) => {
           clearTimeout(timer);
           if (this.ack === waiter) this.ack = null;
-          resolve(receipt);
+          resolve(ack);
         },
       };
       this.ack = waiter;

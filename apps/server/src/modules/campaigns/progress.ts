@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { Campaign, CampaignProgress, CampaignWaitCode } from '@wasla/protocol';
-import type { EventBus } from '../sessions/events.js';
+import type { EventBus } from '../../events/events.js';
 import { DAY_MS, estimateFinish } from './pacing.js';
 
 /** Sends counted for the rate: the last five minutes. */
@@ -86,7 +86,7 @@ export class LiveProgress {
 
   /** Publishes the campaign's progress now (after a change of status). */
   publish(campaign: Campaign): void {
-    this.options.bus.emit('campaign_progress', this.progressOf(campaign));
+    this.options.bus.publish('campaign_progress', this.progressOf(campaign));
   }
 
   private progressOf(campaign: Campaign): CampaignProgress {

@@ -1,7 +1,7 @@
 import { VARIABLE_NAME_PATTERN } from '@wasla/protocol';
 import type { ImportProblem, RecipientInput } from '@wasla/protocol';
 import { AppError, isAppError } from '../../errors/app-error.js';
-import { normalizePhone } from '../messages/phone.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import type { NewRecipient } from './recipients-repository.js';
 
 /** One recipient as read from a file or a request. With `skip` set it is stored as skipped. */

@@ -1,7 +1,7 @@
-import type { Kysely } from 'kysely';
 import type { RangeReport, ReportTotals } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import type { Database, StoredRecipientStatus } from '../../storage/schema.js';
+import type { StoredRecipientStatus } from '../../storage/schema.js';
+import type { MessagesRepository } from '../messages/repository.js';
 import { totalsFromGroups } from './recipients-repository.js';
 import type { RecipientsRepository } from './recipients-repository.js';
 import type { CampaignsRepository } from './repository.js';
@@ -62,11 +62,10 @@ const isoBound = (ms: number): string => new Date(Math.min(Math.max(ms, FIRST_IN
  * then into local days here.
  */
 export async function rangeReport(
-  db: Kysely<Database>,
-  campaigns: CampaignsRepository,
-  recipients: RecipientsRepository,
+  stores: { messages: MessagesRepository; campaigns: CampaignsRepository; recipients: RecipientsRepository },
   query: { from: string; to: string; timeZone: string; sessionId?: string },
 ): Promise<RangeReport> {
+  const { messages, campaigns, recipients } = stores;
   const [fromMs, toMs] = [dayMs(query.from), dayMs(query.to)];
   if (Number.isNaN(fromMs) || Number.isNaN(toMs)) throw new AppError('validation_failed', '"from" and "to" must be days that exist, as YYYY-MM-DD.');
   if (fromMs > toMs) throw new AppError('validation_failed', '"from" must be on or before "to".');
@@ -75,14 +74,8 @@ export async function rangeReport(
   const start = isoBound(localMidnight(fromMs, query.timeZone));
   const end = isoBound(localMidnight(toMs + DAY_MS, query.timeZone));
 
-  let select = db
-    .selectFrom('messages')
-    .select((eb) => [eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(15)]).as('slot'), 'status', 'error_code', eb.fn.countAll<number | string>().as('n')])
-    .where('direction', '=', 'out')
-    .where('created_at', '>=', start)
-    .where('created_at', '<', end);
-  if (query.sessionId) select = select.where('session_id', '=', query.sessionId);
-  const rows = await select.groupBy(['slot', 'status', 'error_code']).execute();
+  const range = { from: start, to: end, ...(query.sessionId ? { sessionId: query.sessionId } : {}) };
+  const slots = await messages.outgoingBySlot(range);
 
   const days = new Map<string, { day: string; sent: number; delivered: number; read: number; failed: number }>();
   // Counted, not compared as text: the day after 9999-12-31 is no longer YYYY-MM-DD.
@@ -91,18 +84,17 @@ export async function rangeReport(
     days.set(day, { day, sent: 0, delivered: 0, read: 0, failed: 0 });
   }
   const groups: { status: StoredRecipientStatus; reason: string | null; n: number }[] = [];
-  for (const row of rows) {
-    const n = Number(row.n);
-    groups.push({ status: row.status, reason: row.error_code, n });
-    const bucket = days.get(localDay(new Date(`${row.slot}0:00.000Z`), query.timeZone));
+  for (const { slot, status, errorCode, n } of slots) {
+    groups.push({ status, reason: errorCode, n });
+    const bucket = days.get(localDay(new Date(`${slot}0:00.000Z`), query.timeZone));
     if (!bucket) continue;
-    const one = totalsFromGroups([{ status: row.status, reason: row.error_code, n }]);
+    const one = totalsFromGroups([{ status, reason: errorCode, n }]);
     bucket.sent += one.sent;
     bucket.delivered += one.delivered;
     bucket.read += one.read;
     bucket.failed += one.failed;
   }
-  const skipped = await recipients.skippedGroups({ from: start, to: end, ...(query.sessionId ? { sessionId: query.sessionId } : {}) });
+  const skipped = await recipients.skippedGroups(range);
   const totals = totalsFromGroups([...groups, ...skipped]);
 
   const ran = await campaigns.ranBetween(start, end, query.sessionId);

@@ -23,6 +23,7 @@ import {
   updateCampaignRequestSchema,
 } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
+import type { MessagesRepository } from '../messages/repository.js';
 import { rangeReport } from './reports.js';
 import { recipientReportCsv } from './report-csv.js';
 import type { RecipientsRepository } from './recipients-repository.js';
@@ -66,7 +67,10 @@ function drain(body: Readable, limit: number): Promise<void> {
   });
 }
 
-export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService; repository: CampaignsRepository; recipients: RecipientsRepository }> = async (app, { campaigns, repository, recipients }) => {
+export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService; repository: CampaignsRepository; recipients: RecipientsRepository; messages: MessagesRepository }> = async (
+  app,
+  { campaigns, repository, recipients, messages },
+) => {
   // A CSV body is handed over as the raw stream: the import reads it as it arrives.
   app.addContentTypeParser(CSV_TYPES, (_request, payload, done) => done(null, payload));
 
@@ -242,5 +246,5 @@ export const campaignRoutes: FastifyPluginAsyncZod<{ campaigns: CampaignService;
       querystring: rangeReportQuerySchema,
       response: { 200: rangeReportSchema, 400: apiErrorSchema },
     },
-  }, async (request) => rangeReport(repository.db, repository, recipients, request.query));
+  }, async (request) => rangeReport({ messages, campaigns: repository, recipients }, request.query));
 };

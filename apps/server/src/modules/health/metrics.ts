@@ -1,6 +1,6 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { SESSION_STATUSES } from '@wasla/protocol';
-import type { EventBus } from '../sessions/events.js';
+import type { EventBus } from '../../events/events.js';
 import type { SessionService } from '../sessions/service.js';
 
 /** Prometheus metrics of one app instance (a registry per app, no globals). */
@@ -29,7 +29,8 @@ export function createMetrics(input: { bus: EventBus; sessions: SessionService; 
   });
   const transitions = new Counter({ name: 'wasla_session_transitions_total', help: 'Session status changes', labelNames: ['to'], registers: [registry] });
   const messages = new Counter({ name: 'wasla_message_status_total', help: 'Message status changes', labelNames: ['status'], registers: [registry] });
-  input.bus.on('session_transition', (record) => transitions.inc({ to: record.to }));
-  input.bus.on('message_status', (event) => messages.inc({ status: event.status }));
+  // For the app's whole life: the registry and its counters go when the app does.
+  input.bus.subscribe('session_transition', (record) => void transitions.inc({ to: record.to }));
+  input.bus.subscribe('message_status', (event) => void messages.inc({ status: event.status }));
   return registry;
 }

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
-import type { InboundMessage, LidMapping, WhatsAppConnection } from '../../whatsapp/provider.js';
-import type { EventBus } from '../sessions/events.js';
+import type { EventBus } from '../../events/events.js';
+import type { InboundMessage, LidMapping } from '../../whatsapp/provider.js';
+import type { SessionService } from '../sessions/service.js';
 import type { InboundStore } from './inbound-store.js';
 import { storableText } from './storable-text.js';
 
@@ -8,8 +9,8 @@ export interface IncomingMessagesOptions {
   store: InboundStore;
   bus: EventBus;
   logger: Logger;
-  /** The session's live connection, or null while it isn't ready. */
-  connection(sessionId: string): WhatsAppConnection | null;
+  /** Asked for the LIDs still held without a number, while the session is ready. */
+  sessions: Pick<SessionService, 'connectionIfReady'>;
   now?: () => Date;
 }
 
@@ -22,8 +23,24 @@ export interface IncomingMessagesOptions {
 export class IncomingMessages {
   // One queue per session: a mapping must not overtake the message it resolves.
   private readonly queues = new Map<string, Promise<void>>();
+  private readonly unsubscribe: (() => void)[];
 
-  constructor(private readonly options: IncomingMessagesOptions) {}
+  /**
+   * Follows what the sessions' connections publish: incoming messages and LID mappings.
+   * Each is queued at once, not awaited, so the session's queue keeps the two kinds in
+   * the order they were published (a listener orders only its own events).
+   */
+  constructor(private readonly options: IncomingMessagesOptions) {
+    const failed = (sessionId: string, what: string) => (error: unknown) => options.logger.error({ err: error, sessionId }, `could not ${what}`);
+    this.unsubscribe = [
+      options.bus.subscribe('inbound', ({ sessionId, messages }) => void this.record(sessionId, messages).catch(failed(sessionId, 'record incoming messages'))),
+      options.bus.subscribe('lid_mappings', ({ sessionId, mappings }) => void this.identify(sessionId, mappings).catch(failed(sessionId, 'apply LID mappings'))),
+    ];
+  }
+
+  close(): void {
+    for (const stop of this.unsubscribe) stop();
+  }
 
   private now(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
@@ -65,14 +82,14 @@ export class IncomingMessages {
     // WhatsApp stamps messages to the second; the time we received it keeps the log in order.
     const message = await store.record({ sessionId, id: received.id, peer, peerLid: received.fromLid, text: storableText(received.text), at: this.now() });
     if (!message) return;
-    this.options.bus.emit('message_received', message);
+    this.options.bus.publish('message_received', message);
   }
 
   private async identifyOne(sessionId: string, mapping: LidMapping): Promise<void> {
     const identified = await this.options.store.identify(sessionId, mapping.lid, mapping.phone, this.now());
     if (!identified || identified.messages === 0) return;
     this.options.logger.info({ sessionId, messages: identified.messages, optedOut: identified.optedOut }, 'messages from a LID moved to its number');
-    this.options.bus.emit('sender_identified', { sessionId, lid: mapping.lid, phone: mapping.phone, ...identified });
+    this.options.bus.publish('sender_identified', { sessionId, lid: mapping.lid, phone: mapping.phone, ...identified });
   }
 
   /**
@@ -81,7 +98,7 @@ export class IncomingMessages {
    * still held without a number.
    */
   private async resolveHeldLids(sessionId: string): Promise<void> {
-    const connection = this.options.connection(sessionId);
+    const connection = this.options.sessions.connectionIfReady(sessionId);
     if (!connection) return;
     const lids = await this.options.store.unresolvedLids(sessionId);
     if (lids.length === 0) return;

@@ -147,6 +147,23 @@ export class MessagesRepository {
     return Number(result.numUpdatedRows);
   }
 
+  /**
+   * Outgoing messages created in [from, to), counted by ten-minute slot (the first 15
+   * characters of the ISO timestamp, on which every time zone's day boundary falls), status
+   * and error code: what a range report groups into local days.
+   */
+  async outgoingBySlot(range: { from: IsoTimestamp; to: IsoTimestamp; sessionId?: string }): Promise<{ slot: string; status: MessageStatus; errorCode: string | null; n: number }[]> {
+    let select = this.db
+      .selectFrom('messages')
+      .select((eb) => [eb.fn<string>('substr', ['created_at', eb.val(1), eb.val(15)]).as('slot'), 'status', 'error_code', eb.fn.countAll<number | string>().as('n')])
+      .where('direction', '=', 'out')
+      .where('created_at', '>=', range.from)
+      .where('created_at', '<', range.to);
+    if (range.sessionId) select = select.where('session_id', '=', range.sessionId);
+    const rows = await select.groupBy(['slot', 'status', 'error_code']).execute();
+    return rows.map((row) => ({ slot: row.slot, status: row.status, errorCode: row.error_code, n: Number(row.n) }));
+  }
+
   /** Messages newest first, `limit` (1–100) per page, optionally for one session. */
   async list(query: { sessionId?: string; cursor?: string; limit?: number } = {}): Promise<MessagePage> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;

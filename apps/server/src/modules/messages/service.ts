@@ -1,11 +1,11 @@
 import type { Logger } from 'pino';
 import type { Message, MessageStatus, MessageStatusEvent } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
+import type { EventBus } from '../../events/events.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
-import type { EventBus } from '../sessions/events.js';
 import type { SessionService } from '../sessions/service.js';
-import { normalizePhone } from './phone.js';
 import type { MessagesRepository } from './repository.js';
 
 export interface MessageServiceOptions {
@@ -20,7 +20,16 @@ export interface MessageServiceOptions {
 
 /** Sends single messages and keeps their status in step with WhatsApp's receipts. */
 export class MessageService {
-  constructor(private readonly options: MessageServiceOptions) {}
+  private readonly stopFollowingReceipts: () => void;
+
+  /** Follows the sessions' receipts: each one moves its message's status forward, stored, then published. */
+  constructor(private readonly options: MessageServiceOptions) {
+    this.stopFollowingReceipts = options.bus.subscribe('receipts', ({ sessionId, updates }) => this.applyReceipts(sessionId, updates));
+  }
+
+  close(): void {
+    this.stopFollowingReceipts();
+  }
 
   private now(): string {
     return (this.options.now?.() ?? new Date()).toISOString();
@@ -90,7 +99,7 @@ export class MessageService {
     const updated = await this.options.repository.updateStatus(id, { status, error, errorCode, updatedAt: this.now() });
     if (!updated) return;
     const event: MessageStatusEvent = { id, sessionId, status: updated.status, error: updated.error, errorCode: updated.errorCode, updatedAt: updated.updatedAt };
-    this.options.bus.emit('message_status', event);
+    this.options.bus.publish('message_status', event);
   }
 
   list(query: { sessionId?: string; cursor?: string; limit: number }) {

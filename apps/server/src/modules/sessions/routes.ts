@@ -13,7 +13,7 @@ import {
 } from '@wasla/protocol';
 import type { SessionState } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import { normalizePhone } from '../messages/phone.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import { redactForOperator } from '../../ws/fan-out.js';
 import type { SessionService, SessionCommand } from './service.js';
 import type { SessionsRepository } from './repository.js';

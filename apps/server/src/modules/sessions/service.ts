@@ -3,9 +3,9 @@ import type { Logger } from 'pino';
 import type { SessionRestriction, SessionState, SessionTransition } from '@wasla/protocol';
 import { DEFAULT_SESSION_ID } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import type { ConnectionListener, InboundMessage, LidMapping, ReceiptUpdate, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
+import type { EventBus } from '../../events/events.js';
+import type { ConnectionListener, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
 import type { BackoffPolicy } from './backoff.js';
-import type { EventBus } from './events.js';
 import { initialState, transition } from './machine.js';
 import type { MachineState, SessionEffect, SessionEvent } from './machine.js';
 import type { SessionsRepository } from './repository.js';
@@ -17,9 +17,6 @@ export interface SessionServiceOptions {
   logger: Logger;
   backoff: BackoffPolicy;
   epoch: number;
-  onReceipts(sessionId: string, updates: ReceiptUpdate[]): void;
-  onInbound?(sessionId: string, messages: InboundMessage[]): void;
-  onLidMappings?(sessionId: string, mappings: LidMapping[]): void;
   now?: () => Date;
   random?: () => number;
 }
@@ -35,8 +32,8 @@ const RESTRICTED_ACK_CODES: ReadonlySet<string> = new Set(['463']);
 /** Message ids whose restriction ack a session remembers, so a late copy can't restrict it again. */
 const SEEN_RESTRICTION_ACKS = 1000;
 
-/** True when a receipt says WhatsApp restricted the number. */
-export function isRestrictionAck(update: ReceiptUpdate): boolean {
+/** True when a receipt (or the message status it became) says WhatsApp restricted the number. */
+export function isRestrictionAck(update: { status: string; errorCode: string | null }): boolean {
   return update.status === 'failed' && update.errorCode !== null && update.errorCode !== undefined && RESTRICTED_ACK_CODES.has(update.errorCode);
 }
 const RESTRICTED_REASON = 'WhatsApp restricted this number from messaging (error {code}), so sending stopped. Wait a day or more, then lift the restriction.';
@@ -82,8 +79,14 @@ class SessionRuntime {
    */
   dispatch(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
     const run = this.queue.then(() => this.apply(event, from));
+    // The caller gets the failure; the queue goes on with the next event.
     this.queue = run.catch(() => undefined);
     return run;
+  }
+
+  /** Queues an event nobody awaits (a timer, the connection): a failure is logged, and the queue goes on. */
+  private dispatchInBackground(event: SessionEvent, from?: ConnectionHolder): void {
+    this.dispatch(event, from).catch((error: unknown) => this.logger.error({ err: error, event: event.type }, 'a session event failed'));
   }
 
   private async apply(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
@@ -105,7 +108,7 @@ class SessionRuntime {
 
   private publish(before: MachineState, event: SessionEvent): void {
     const state = this.state.public;
-    this.options.bus.emit('session_update', state);
+    this.options.bus.publish('session_update', state);
     if (before.public.status === state.status && event.type !== 'closed') return;
     const record: SessionTransition = {
       sessionId: this.id,
@@ -119,10 +122,10 @@ class SessionRuntime {
       at: state.lastUpdate,
     };
     this.logger.info({ from: record.from, to: record.to, event: record.event, errorCode: record.errorCode }, 'session transition');
-    this.options.bus.emit('session_transition', record);
+    this.options.bus.publish('session_transition', record);
     this.options.repository.recordTransition(record).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a transition'));
     if (state.status === 'ready' && state.phoneNumber) {
-      this.options.repository.setPhoneNumber(this.id, state.phoneNumber).catch(() => undefined);
+      this.options.repository.setPhoneNumber(this.id, state.phoneNumber).catch((error: unknown) => this.logger.error({ err: error }, 'could not store the phone number'));
     }
   }
 
@@ -152,7 +155,7 @@ class SessionRuntime {
         this.cancelRetry();
         this.retryTimer = setTimeout(() => {
           this.retryTimer = null;
-          void this.dispatch({ type: 'retry_due' }).catch(() => undefined);
+          this.dispatchInBackground({ type: 'retry_due' });
         }, effect.delayMs);
         this.retryTimer.unref();
         return;
@@ -174,11 +177,11 @@ class SessionRuntime {
     if (!connection) return;
     const from: ConnectionHolder = { connection };
     connection.requestPairingCode(digits).then(
-      (code) => void this.dispatch({ type: 'pairing_code', code }, from),
+      (code) => this.dispatchInBackground({ type: 'pairing_code', code }, from),
       (error: unknown) => {
         this.logger.warn({ err: error }, 'pairing code request failed');
         const message = 'WhatsApp did not give a pairing code. Check the number and try again.';
-        void this.dispatch({ type: 'pairing_code_failed', message }, from);
+        this.dispatchInBackground({ type: 'pairing_code_failed', message }, from);
       },
     );
   }
@@ -195,7 +198,7 @@ class SessionRuntime {
   }
 
   private listenerFor(from: ConnectionHolder): ConnectionListener {
-    const send = (event: SessionEvent): void => void this.dispatch(event, from).catch(() => undefined);
+    const send = (event: SessionEvent): void => this.dispatchInBackground(event, from);
     return {
       connecting: () => send({ type: 'connecting' }),
       qr: ({ text, expiresAt }) => {
@@ -215,12 +218,12 @@ class SessionRuntime {
           const code = restricted.errorCode;
           const restriction = { code, since: this.now().toISOString(), reason: RESTRICTED_REASON.replace('{code}', code) };
           // Not tied to this connection: the number stays restricted whatever happens to it.
-          void this.dispatch({ type: 'restricted', restriction }).catch(() => undefined);
+          this.dispatchInBackground({ type: 'restricted', restriction });
         }
-        this.options.onReceipts(this.id, updates);
+        this.options.bus.publish('receipts', { sessionId: this.id, updates });
       },
-      inbound: (messages) => this.options.onInbound?.(this.id, messages),
-      lidMappings: (mappings) => this.options.onLidMappings?.(this.id, mappings),
+      inbound: (messages) => this.options.bus.publish('inbound', { sessionId: this.id, messages }),
+      lidMappings: (mappings) => this.options.bus.publish('lid_mappings', { sessionId: this.id, mappings }),
     };
   }
 
@@ -308,12 +311,18 @@ export class SessionService {
 
   /** The live connection when the session is ready; otherwise a 409 that says why. */
   readyConnection(id: string): WhatsAppConnection {
-    const runtime = this.require(id);
-    const { status, error } = runtime.state.public;
-    if (status !== 'ready' || !runtime.connection) {
+    const connection = this.connectionIfReady(id);
+    if (!connection) {
+      const { status, error } = this.require(id).state.public;
       throw new AppError('session_not_ready', notReadyReason(status, error), { status });
     }
-    return runtime.connection;
+    return connection;
+  }
+
+  /** The live connection when the session exists and is ready; otherwise null. */
+  connectionIfReady(id: string): WhatsAppConnection | null {
+    const runtime = this.sessions.get(id);
+    return runtime?.state.public.status === 'ready' ? runtime.connection : null;
   }
 
   /** Resolves when the session has applied every queued event and its effects. */

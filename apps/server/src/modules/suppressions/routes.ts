@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { apiErrorSchema, pageSchema, suppressionSchema } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
-import { normalizePhone } from '../messages/phone.js';
+import { normalizePhone } from '../../phone/phone-number.js';
 import type { SuppressionsRepository } from './repository.js';
 
 /** The opt-out list: anyone may read and add; only an admin may take a number off it. */
