@@ -61,6 +61,10 @@ export interface WaSessionsTable {
   restriction_code: string | null;
   restriction_since: IsoTimestamp | null;
   restriction_reason: string | null;
+  /** The last published `SessionState` as JSON, and its `(epoch, rev)`; null until the first one. */
+  state: string | null;
+  state_epoch: number | null;
+  state_rev: number | null;
 }
 
 export interface WaCredsTable {

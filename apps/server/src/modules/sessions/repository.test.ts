@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, it } from 'node:test';
-import type { SessionTransition } from '@wasla/protocol';
+import type { SessionState, SessionTransition } from '@wasla/protocol';
 import { forEachDatabase } from '../../storage/testing.js';
 import { SessionsRepository } from './repository.js';
 
@@ -108,5 +108,44 @@ forEachDatabase('SessionsRepository', (database) => {
     const [latest] = await sessions.listTransitions('default', 1);
     assert.equal(latest?.epoch, EPOCH + 60_000);
     assert.equal(latest?.rev, 1);
+  });
+});
+
+forEachDatabase('SessionsRepository: the last published state', (database) => {
+  let sessions: SessionsRepository;
+  before(async () => {
+    sessions = new SessionsRepository(database.storage.db);
+    await sessions.ensure('kept');
+  });
+
+  const state = (epoch: number, rev: number, status: SessionState['status']): SessionState => ({
+    sessionId: 'kept',
+    epoch,
+    rev,
+    status,
+    isReady: status === 'ready',
+    qrCode: null,
+    qrExpiresAt: null,
+    pairingCode: null,
+    phoneNumber: status === 'ready' ? '+966501234567' : null,
+    lastUpdate: '2025-01-01T00:00:00.000Z',
+    error: null,
+    errorCode: null,
+    nextRetryAt: null,
+    restriction: null,
+  });
+
+  it('keeps the newest state by (epoch, rev), whatever order the writes arrive in; never goes back', async () => {
+    assert.equal(await sessions.loadState('kept'), null, 'nothing published yet');
+    assert.equal(await sessions.saveState(state(EPOCH, 2, 'qr')), true);
+    assert.equal(await sessions.saveState(state(EPOCH, 1, 'connecting')), false, 'an older rev arriving late');
+    assert.equal(await sessions.saveState(state(EPOCH, 2, 'connecting')), false, 'the same rev again');
+    assert.equal((await sessions.loadState('kept'))?.status, 'qr');
+    assert.equal(await sessions.saveState(state(EPOCH, 3, 'ready')), true);
+    // A later epoch wins even with a smaller rev (a new owner, a restart); an older epoch never does.
+    assert.equal(await sessions.saveState(state(EPOCH + 1, 0, 'connecting')), true);
+    assert.equal(await sessions.saveState(state(EPOCH, 99, 'ready')), false);
+    assert.deepEqual(await sessions.loadState('kept'), state(EPOCH + 1, 0, 'connecting'));
+    assert.equal(await sessions.saveState({ ...state(EPOCH + 2, 0, 'stopped'), sessionId: 'nobody' }), false, 'no such session');
   });
 });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { SessionRestriction, SessionTransition } from '@wasla/protocol';
+import { sessionStateSchema } from '@wasla/protocol';
+import type { SessionRestriction, SessionState, SessionTransition } from '@wasla/protocol';
 import { NO_FENCE } from '../../cluster/fence.js';
 import type { SessionFence } from '../../cluster/fence.js';
 import type { Database, DesiredState, IsoTimestamp, WaSessionsTable } from '../../storage/schema.js';
@@ -52,7 +53,19 @@ export class SessionsRepository {
     const now = this.now().toISOString();
     await this.db
       .insertInto('wa_sessions')
-      .values({ id, desired_state: 'stopped', phone_number: null, created_at: now, updated_at: now, restriction_code: null, restriction_since: null, restriction_reason: null })
+      .values({
+        id,
+        desired_state: 'stopped',
+        phone_number: null,
+        created_at: now,
+        updated_at: now,
+        restriction_code: null,
+        restriction_since: null,
+        restriction_reason: null,
+        state: null,
+        state_epoch: null,
+        state_rev: null,
+      })
       .onConflict((conflict) => conflict.column('id').doNothing())
       .execute();
     const session = await this.get(id);
@@ -102,6 +115,37 @@ export class SessionsRepository {
         .executeTakeFirst(),
     );
     return result.numUpdatedRows > 0n;
+  }
+
+  /**
+   * Keeps the session's newest published state. It never goes back: a state that is not
+   * newer by `(epoch, rev)` than the stored one (a write that arrived late) changes
+   * nothing, and resolves false.
+   */
+  async saveState(state: SessionState): Promise<boolean> {
+    const result = await this.fence.guard(this.db, state.sessionId, (db) =>
+      db
+        .updateTable('wa_sessions')
+        .set({ state: JSON.stringify(state), state_epoch: state.epoch, state_rev: state.rev })
+        .where('id', '=', state.sessionId)
+        .where((eb) =>
+          eb.or([
+            eb('state_epoch', 'is', null),
+            eb('state_epoch', '<', state.epoch),
+            eb.and([eb('state_epoch', '=', state.epoch), eb('state_rev', '<', state.rev)]),
+          ]),
+        )
+        .executeTakeFirst(),
+    );
+    return result.numUpdatedRows > 0n;
+  }
+
+  /** The session's last published state, or null when it has none (or none this version can read). */
+  async loadState(id: string): Promise<SessionState | null> {
+    const row = await this.db.selectFrom('wa_sessions').select('state').where('id', '=', id).executeTakeFirst();
+    if (!row?.state) return null;
+    const parsed = sessionStateSchema.safeParse(JSON.parse(row.state));
+    return parsed.success ? parsed.data : null;
   }
 
   async recordTransition(transition: SessionTransition): Promise<void> {

@@ -1,35 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import { pino } from 'pino';
-import type { ConnectionListener, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
 import { forEachDatabase } from '../../storage/testing.js';
 import { InProcessEventBus } from '../../events/in-process.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { SessionsRepository } from './repository.js';
 import { SessionService } from './service.js';
-
-/** A provider whose one connection the test drives through its listener. */
-function fakeProvider() {
-  let listener: ConnectionListener | null = null;
-  const connection: WhatsAppConnection = {
-    requestPairingCode: () => Promise.resolve('ABCD1234'),
-    sendText: () => Promise.resolve(),
-    onWhatsApp: (digits) => Promise.resolve(new Set(digits)),
-    phonesForLids: () => Promise.resolve([]),
-    logout: () => Promise.resolve(),
-    end: () => undefined,
-  };
-  const provider: WhatsAppProvider = {
-    connect: (_id, given) => {
-      listener = given;
-      return connection;
-    },
-    wipeCredentials: () => Promise.resolve(),
-    hasCredentials: () => Promise.resolve(true),
-    newMessageId: () => 'M1',
-  };
-  return { provider, listener: () => listener! };
-}
+import { fakeProvider } from './fake-provider.js';
 
 forEachDatabase("the number's restriction in the session service", (database) => {
   it('a 463 ack restricts the number once; the late copy Baileys sends of the same ack does not restrict it again after a person lifted it', async () => {

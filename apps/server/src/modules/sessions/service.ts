@@ -57,15 +57,21 @@ class SessionRuntime {
    */
   private readonly restrictionAcks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** The published states still being stored (`idle` and `shutdown` wait for them). */
+  private saving: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
   constructor(
     readonly id: string,
     private readonly options: SessionServiceOptions,
     restriction: SessionRestriction | null = null,
+    /** The epoch of the last state this session published, in any process before this one. */
+    lastEpoch: number | null = null,
   ) {
     this.logger = options.logger.child({ sessionId: id });
-    this.state = initialState(id, options.epoch, this.now(), restriction);
+    // Later than every state published before, even if this host's clock went back since.
+    const epoch = lastEpoch !== null && lastEpoch >= options.epoch ? lastEpoch + 1 : options.epoch;
+    this.state = initialState(id, epoch, this.now(), restriction);
   }
 
   private now(): Date {
@@ -109,6 +115,9 @@ class SessionRuntime {
   private publish(before: MachineState, event: SessionEvent): void {
     const state = this.state.public;
     this.options.bus.publish('session_update', state);
+    // Kept for whoever reads the session later (another instance, the next boot); a late write can't undo a newer one.
+    const saved = this.options.repository.saveState(state).catch((error: unknown) => this.logger.error({ err: error }, 'could not store the session state'));
+    this.saving = Promise.all([this.saving, saved]);
     if (before.public.status === state.status && event.type !== 'closed') return;
     const record: SessionTransition = {
       sessionId: this.id,
@@ -227,18 +236,20 @@ class SessionRuntime {
     };
   }
 
-  /** Resolves once every event queued so far, and its effects, has been applied. */
+  /** Resolves once every event queued so far, and its effects, has been applied, and the states it published are stored. */
   async idle(): Promise<void> {
     let seen: Promise<unknown>;
     do {
       seen = this.queue;
       await seen;
     } while (seen !== this.queue);
+    await this.saving;
   }
 
   /** Ends the connection without changing what the session should be on the next boot. */
   async shutdown(): Promise<void> {
     await this.queue;
+    await this.saving;
     this.cancelRetry();
     this.replaceConnection(null);
   }
@@ -254,7 +265,8 @@ export class SessionService {
   async boot(autostart: boolean): Promise<void> {
     await this.options.repository.ensure(DEFAULT_SESSION_ID);
     for (const record of await this.options.repository.list()) {
-      const runtime = this.runtime(record.id, record.restriction);
+      const last = this.sessions.has(record.id) ? null : await this.options.repository.loadState(record.id);
+      const runtime = this.runtime(record.id, record.restriction, last?.epoch ?? null);
       if (autostart && record.desiredState === 'running') await runtime.dispatch({ type: 'start' });
     }
   }
@@ -338,10 +350,10 @@ export class SessionService {
     await Promise.all([...this.sessions.values()].map((runtime) => runtime.shutdown()));
   }
 
-  private runtime(id: string, restriction: SessionRestriction | null = null): SessionRuntime {
+  private runtime(id: string, restriction: SessionRestriction | null = null, lastEpoch: number | null = null): SessionRuntime {
     let runtime = this.sessions.get(id);
     if (!runtime) {
-      runtime = new SessionRuntime(id, this.options, restriction);
+      runtime = new SessionRuntime(id, this.options, restriction, lastEpoch);
       this.sessions.set(id, runtime);
     }
     return runtime;

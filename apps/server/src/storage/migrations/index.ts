@@ -6,6 +6,7 @@ import { retries } from './0004_retries.js';
 import { restrictions } from './0005_restrictions.js';
 import { campaignOptions } from './0006_campaign_options.js';
 import { leases } from './0007_leases.js';
+import { sessionState } from './0008_session_state.js';
 
 /**
  * Every migration, by name, in the order they run. A static list rather than a folder
@@ -20,4 +21,5 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   '0005_restrictions': restrictions,
   '0006_campaign_options': campaignOptions,
   '0007_leases': leases,
+  '0008_session_state': sessionState,
 });
