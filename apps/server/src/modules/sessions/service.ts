@@ -57,7 +57,7 @@ class SessionRuntime {
    */
   private readonly restrictionAcks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
-  /** The published states still being stored (`idle` and `shutdown` wait for them). */
+  /** What publishing a state still has to store: the state, its transition, the number (`idle` and `shutdown` wait for them). */
   private saving: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -116,8 +116,7 @@ class SessionRuntime {
     const state = this.state.public;
     this.options.bus.publish('session_update', state);
     // Kept for whoever reads the session later (another instance, the next boot); a late write can't undo a newer one.
-    const saved = this.options.repository.saveState(state).catch((error: unknown) => this.logger.error({ err: error }, 'could not store the session state'));
-    this.saving = Promise.all([this.saving, saved]);
+    this.store(this.options.repository.saveState(state), 'could not store the session state');
     if (before.public.status === state.status && event.type !== 'closed') return;
     const record: SessionTransition = {
       sessionId: this.id,
@@ -132,10 +131,14 @@ class SessionRuntime {
     };
     this.logger.info({ from: record.from, to: record.to, event: record.event, errorCode: record.errorCode }, 'session transition');
     this.options.bus.publish('session_transition', record);
-    this.options.repository.recordTransition(record).catch((error: unknown) => this.logger.error({ err: error }, 'could not record a transition'));
-    if (state.status === 'ready' && state.phoneNumber) {
-      this.options.repository.setPhoneNumber(this.id, state.phoneNumber).catch((error: unknown) => this.logger.error({ err: error }, 'could not store the phone number'));
-    }
+    this.store(this.options.repository.recordTransition(record), 'could not record a transition');
+    if (state.status === 'ready' && state.phoneNumber) this.store(this.options.repository.setPhoneNumber(this.id, state.phoneNumber), 'could not store the phone number');
+  }
+
+  /** A write the publisher doesn't wait for: `idle` and `shutdown` do, and a failure is logged. */
+  private store(write: Promise<unknown>, failure: string): void {
+    const settled = write.catch((error: unknown) => this.logger.error({ err: error }, failure));
+    this.saving = Promise.all([this.saving, settled]);
   }
 
   private async run(effect: SessionEffect): Promise<void> {
