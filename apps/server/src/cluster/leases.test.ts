@@ -99,6 +99,23 @@ forEachDatabase('LeaseRepository', (database) => {
     assert.deepEqual(held.map((lease) => [lease.sessionId, lease.owner]), [['list-1', 'a'], ['list-2', 'b']]);
   });
 
+  it('records every lease row, held or not, with who held it last', async () => {
+    const [a, b] = [leases('a'), leases('b', 1000)];
+    await a.acquire('record-1');
+    const released = await a.acquire('record-2');
+    assert.ok(released);
+    await a.release(released);
+    const expiring = await b.acquire('record-3');
+    assert.ok(expiring);
+    await until(async () => (await b.owner('record-3')) === null, 'the lease expired');
+    const records = (await a.records()).filter((record) => record.sessionId.startsWith('record-'));
+    assert.deepEqual(records.map(({ sessionId, owner, token, held }) => ({ sessionId, owner, token, held })), [
+      { sessionId: 'record-1', owner: 'a', token: 1, held: true },
+      { sessionId: 'record-2', owner: 'a', token: 1, held: false },
+      { sessionId: 'record-3', owner: 'b', token: 1, held: false },
+    ]);
+  });
+
   it('hands a lease over to a live instance only: the taker gets the next token, the giver loses it', async () => {
     const registry = new InstanceRegistry(database.storage, { ttlMs: TTL });
     await registry.register({ id: 'live', address: '10.0.0.2:3000', pid: 2 });

@@ -22,6 +22,12 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
+/** A session's lease row as it stands, whether anyone holds it now or not. */
+export interface LeaseRecord extends Lease {
+  /** Unexpired by the database's clock: `owner` holds it now. Otherwise `owner` is who held it last. */
+  readonly held: boolean;
+}
+
 /** A lease this instance was just granted or renewed. */
 export interface HeldLease extends Lease {
   /**
@@ -172,6 +178,20 @@ export class LeaseRepository {
       .orderBy('session_id')
       .execute();
     return rows.map(leaseFromRow);
+  }
+
+  /**
+   * Every session's lease row, held now or not, by session id: who held an expired or
+   * released lease last is what tells a failover from a session nobody was running.
+   */
+  async records(): Promise<LeaseRecord[]> {
+    const rows = await this.storage.db
+      .selectFrom('session_leases')
+      .selectAll()
+      .select(databaseNow(this.storage.dialect).as('now'))
+      .orderBy('session_id')
+      .execute();
+    return rows.map((row) => ({ ...leaseFromRow(row), held: row.expires_at > Number(row.now) }));
   }
 
   private held(row: Selectable<SessionLeasesTable>, sent: number): HeldLease {
