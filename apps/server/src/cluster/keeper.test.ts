@@ -185,7 +185,8 @@ forEachDatabase('SessionKeeper', (database) => {
     alone.line('a').cut = true;
     await alone.waitFor(() => alone.keeper('a').owned().length === 0 && alone.events.filter((event) => event.kind === 'lost').length === 9, 'every lease was lost');
     assert.ok(alone.logs.some((log) => log.msg.includes('heartbeat failed')));
-    assert.ok(alone.logs.some((log) => log.msg.includes('renewing the lease failed') && held.some((lease) => lease.sessionId === log.sessionId)), 'renewal failures are logged with their session');
+    assert.ok(alone.logs.some((log) => log.msg.includes('renewing the leases failed') && held.every((lease) => log.sessionIds?.includes(lease.sessionId))), 'a failed renewal is logged with its sessions');
+    assert.ok(alone.logs.some((log) => log.msg.includes('lost') && log.sessionId === held[0]?.sessionId), 'each loss is logged with its session');
 
     const backAt = performance.now();
     alone.line('a').cut = false;

@@ -155,9 +155,7 @@ export class SessionKeeper {
     // Before any statement: a process that was paused must not act on a lease it may have lost.
     for (const sessionId of this.held.overdue()) this.held.lose(sessionId, 'deadline');
     const beating = await this.beat();
-    // A lease being handed over is not renewed: the hand-over gives the next owner a full TTL.
-    const renewing = this.held.all().filter((lease) => this.moving.get(lease.sessionId)?.step !== 'handing');
-    await Promise.all(renewing.map((lease) => this.renew(lease)));
+    await this.renewAll();
     // Placing sessions while the others may think this instance is gone would disagree with them.
     if (beating && this.phase === 'running') await this.place();
   }
@@ -175,25 +173,36 @@ export class SessionKeeper {
     }
   }
 
-  private async renew(lease: HeldLease): Promise<void> {
-    const { sessionId } = lease;
-    let renewed: HeldLease | null;
+  /** Renews every lease held, but those being handed over: the hand-over gives the next owner a full TTL. */
+  private async renewAll(): Promise<void> {
+    const leases = this.held.all().filter((lease) => this.moving.get(lease.sessionId)?.step !== 'handing');
+    if (leases.length === 0) return;
+    let renewed: HeldLease[];
     try {
-      renewed = await this.leases.renew(lease);
+      renewed = await this.leases.renewAll(leases);
     } catch (error) {
-      this.log.warn({ err: error, sessionId }, 'renewing the lease failed; trying again next tick (it is lost at its deadline)');
+      const sessionIds = leases.map((lease) => lease.sessionId);
+      this.log.warn({ err: error, sessionIds }, 'renewing the leases failed; trying again next tick (each is lost at its deadline)');
       return;
     }
     if (this.stopped) return;
-    if (this.held.get(sessionId) !== lease) {
-      // Lost at its deadline while the renewal was on its way: a renewal that still went
-      // through holds the lease for nobody, so it is freed for a start with a new token.
-      if (renewed && !this.held.has(sessionId)) await this.release(renewed);
-      return;
+    const renewedOf = new Map(renewed.map((lease) => [lease.sessionId, lease]));
+    const orphans: HeldLease[] = [];
+    for (const lease of leases) {
+      const { sessionId } = lease;
+      const fresh = renewedOf.get(sessionId);
+      if (this.held.get(sessionId) !== lease) {
+        // Lost at its deadline while the renewal was on its way: a renewal that still went
+        // through holds the lease for nobody, so it is freed for a start with a new token.
+        if (fresh && !this.held.has(sessionId)) orphans.push(fresh);
+      } else if (fresh) {
+        this.held.renewed(fresh);
+      } else if (this.moving.get(sessionId)?.step !== 'handing') {
+        // Refused: another instance holds it now. (Refused because the hand-over in progress went first is no loss.)
+        this.held.lose(sessionId, 'taken');
+      }
     }
-    if (renewed) this.held.renewed(renewed);
-    // Refused because the hand-over in progress went first: not a loss.
-    else if (this.moving.get(sessionId)?.step !== 'handing') this.held.lose(sessionId, 'taken');
+    await Promise.all(orphans.map((lease) => this.release(lease)));
   }
 
   /** Takes and gives up leases so that each session that should run is owned where placement says. */
@@ -221,42 +230,48 @@ export class SessionKeeper {
     });
     this.unownedSince = plan.unownedSince;
     for (const { sessionId, to } of plan.move) this.move(sessionId, to);
-    await Promise.all([
-      ...plan.take.map(({ sessionId, cause }) => this.take(sessionId, cause)),
-      ...plan.adopt.map((record) => this.adopt(record)),
-      ...plan.release.map((record) => this.release(record)),
-    ]);
+    await Promise.all([this.take(plan.take), this.adopt(plan.adopt), ...plan.release.map((record) => this.release(record))]);
   }
 
-  private async take(sessionId: string, cause: TakeoverCause): Promise<void> {
-    let lease: HeldLease | null;
+  /** Takes the free leases placement gives this instance, in one statement. */
+  private async take(wanted: readonly { sessionId: string; cause: TakeoverCause }[]): Promise<void> {
+    if (wanted.length === 0) return;
+    let taken: HeldLease[];
     try {
-      lease = await this.leases.acquire(sessionId);
+      taken = await this.leases.acquireAll(wanted.map(({ sessionId }) => sessionId));
     } catch (error) {
-      this.log.warn({ err: error, sessionId }, 'taking the lease failed; trying again next tick');
+      this.log.warn({ err: error, sessionIds: wanted.map(({ sessionId }) => sessionId) }, 'taking leases failed; trying again next tick');
       return;
     }
-    if (!lease || this.stopped) return;
-    if (this.phase === 'leaving') return this.release(lease);
-    this.held.hold(lease, cause);
+    if (this.stopped) return;
+    // Taken while this instance began to leave: given straight back.
+    if (this.phase === 'leaving') {
+      await Promise.all(taken.map((lease) => this.release(lease)));
+      return;
+    }
+    const causeOf = new Map(wanted.map(({ sessionId, cause }) => [sessionId, cause]));
+    for (const lease of taken) this.held.hold(lease, causeOf.get(lease.sessionId) ?? 'free');
   }
 
   /**
-   * A lease this instance holds in the database but not here: handed over by another
-   * instance. Renewing it before starting the session is what gives it a local deadline.
+   * Leases this instance holds in the database but not here: handed over by another
+   * instance. Renewing them before starting the sessions is what gives them a local deadline.
    */
-  private async adopt(record: LeaseRecord): Promise<void> {
-    const { sessionId } = record;
-    let lease: HeldLease | null;
+  private async adopt(records: readonly LeaseRecord[]): Promise<void> {
+    if (records.length === 0) return;
+    let adopted: HeldLease[];
     try {
-      lease = await this.leases.renew(record);
+      adopted = await this.leases.renewAll(records);
     } catch (error) {
-      this.log.warn({ err: error, sessionId }, 'taking up a handed-over lease failed; trying again next tick');
+      this.log.warn({ err: error, sessionIds: records.map((record) => record.sessionId) }, 'taking up handed-over leases failed; trying again next tick');
       return;
     }
-    if (!lease || this.stopped || this.held.has(sessionId)) return;
-    if (this.phase === 'leaving') return this.release(lease);
-    this.held.hold(lease, 'handover');
+    if (this.stopped) return;
+    if (this.phase === 'leaving') {
+      await Promise.all(adopted.map((lease) => this.release(lease)));
+      return;
+    }
+    for (const lease of adopted) if (!this.held.has(lease.sessionId)) this.held.hold(lease, 'handover');
   }
 
   /** Starts moving a held session out: `to` the instance it belongs to, or released when null. */
