@@ -10,8 +10,8 @@ import { LeaseFence, LeaseLostError } from './fence.js';
 import type { KeeperEvent } from './keeper-testing.js';
 import { TestCluster } from './keeper-testing.js';
 
-/** Short, so that a failover takes a second; long enough that a loaded machine renews in time. */
-const TTL = 1000;
+/** Short, so that a failover takes seconds; long enough that a loaded machine (a tick late by a second) renews in time. */
+const TTL = 1500;
 const THREE = ['a', 'b', 'c'];
 
 const acquired = (events: readonly KeeperEvent[]) => events.filter((event): event is Extract<KeeperEvent, { kind: 'acquired' }> => event.kind === 'acquired');
