@@ -41,6 +41,11 @@ forEachDatabase('InstanceRegistry', (database) => {
       return !(await ids()).includes('silent');
     }, 'the silent instance dropped out');
     assert.deepEqual(await ids(), ['beating']);
+    const statuses = (await registry.statuses()).filter((status) => status.id === 'beating' || status.id === 'silent');
+    assert.deepEqual(statuses, [
+      { id: 'beating', live: true, leaving: false },
+      { id: 'silent', live: false, leaving: false },
+    ], 'statuses list the silent instance too');
 
     await registry.remove('beating');
     assert.equal(await registry.heartbeat('beating'), false);
@@ -54,6 +59,7 @@ forEachDatabase('InstanceRegistry', (database) => {
     await registry.register({ id: 'going', address: '10.0.0.9:3000', pid: 9 });
     assert.equal(await registry.markLeaving('going'), true);
     assert.equal((await registry.listLive()).find((instance) => instance.id === 'going')?.leaving, true);
+    assert.deepEqual((await registry.statuses()).find((status) => status.id === 'going'), { id: 'going', live: true, leaving: true });
     await registry.register({ id: 'going', address: '10.0.0.9:3000', pid: 10 });
     const again = (await registry.listLive()).find((instance) => instance.id === 'going');
     assert.deepEqual([again?.leaving, again?.pid], [false, 10]);

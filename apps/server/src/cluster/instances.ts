@@ -18,6 +18,14 @@ export interface ClusterInstance {
   sessions: string[];
 }
 
+/** What the keeper needs to know of every registered instance, live or not. */
+export interface InstanceStatus {
+  id: string;
+  /** Its last heartbeat is younger than the TTL by the database's clock. */
+  live: boolean;
+  leaving: boolean;
+}
+
 export interface InstanceRegistration {
   id: string;
   address: string;
@@ -62,6 +70,21 @@ export class InstanceRegistry {
 
   async remove(id: string): Promise<void> {
     await this.storage.db.deleteFrom('instances').where('id', '=', id).execute();
+  }
+
+  /**
+   * Every registered instance, live or silent (killed, paused, cut off: its row stays
+   * until removed), by id.
+   */
+  async statuses(): Promise<InstanceStatus[]> {
+    const now = databaseNow(this.storage.dialect);
+    const rows = await this.storage.db
+      .selectFrom('instances')
+      .select(['id', 'leaving'])
+      .select(sql<number>`${now} - heartbeat_at`.as('silent_ms'))
+      .orderBy('id')
+      .execute();
+    return rows.map((row) => ({ id: row.id, live: Number(row.silent_ms) < this.options.ttlMs, leaving: Number(row.leaving) === 1 }));
   }
 
   /** The live instances, oldest first, each with the sessions it owns now. */

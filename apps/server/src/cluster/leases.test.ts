@@ -40,6 +40,33 @@ forEachDatabase('LeaseRepository', (database) => {
     assert.equal(await a.renew({ ...lease, token: lease.token - 1 }), null, 'an old token');
   });
 
+  it('renews many leases in one statement, each only for its holder with its current token', async () => {
+    const [a, b] = [leases('a'), leases('b')];
+    const mine = await Promise.all(['many-1', 'many-2', 'many-3'].map((sessionId) => a.acquire(sessionId)));
+    const theirs = await b.acquire('many-4');
+    assert.ok(mine.every((lease) => lease !== null) && theirs);
+    const [one, two, three] = mine as Lease[];
+    assert.ok(one && two && three);
+    await a.release(three);
+    await b.acquire('many-3');
+    const renewed = await a.renewAll([one, { ...two, token: two.token + 1 }, three, { ...theirs, owner: 'a' }]);
+    assert.deepEqual(renewed.map((lease) => lease.sessionId), ['many-1'], 'not an old token, a lease taken since, nor another instance\'s');
+    assert.ok((renewed[0]?.expiresAt ?? 0) >= one.expiresAt);
+    assert.deepEqual(await a.renewAll([]), []);
+  });
+
+  it('takes many free or expired leases in one statement, and none that is held', async () => {
+    const [a, b] = [leases('a'), leases('b')];
+    const held = await b.acquire('batch-2');
+    const released = await b.acquire('batch-3');
+    assert.ok(held && released);
+    await b.release(released);
+    const taken = await a.acquireAll(['batch-3', 'batch-1', 'batch-2', 'batch-1']);
+    assert.deepEqual(taken.map(({ sessionId, owner, token }) => [sessionId, owner, token]).sort(), [['batch-1', 'a', 1], ['batch-3', 'a', 2]]);
+    assert.equal((await a.owner('batch-2'))?.owner, 'b');
+    assert.deepEqual(await a.acquireAll([]), []);
+  });
+
   it('releases at once: another instance takes it with the next token, and the old holder has lost it', async () => {
     const [a, b] = [leases('a'), leases('b')];
     const first = await a.acquire('s3');
@@ -97,6 +124,23 @@ forEachDatabase('LeaseRepository', (database) => {
     await b.release(released);
     const held = (await a.list()).filter((lease) => lease.sessionId.startsWith('list-'));
     assert.deepEqual(held.map((lease) => [lease.sessionId, lease.owner]), [['list-1', 'a'], ['list-2', 'b']]);
+  });
+
+  it('records every lease row, held or not, with who held it last', async () => {
+    const [a, b] = [leases('a'), leases('b', 1000)];
+    await a.acquire('record-1');
+    const released = await a.acquire('record-2');
+    assert.ok(released);
+    await a.release(released);
+    const expiring = await b.acquire('record-3');
+    assert.ok(expiring);
+    await until(async () => (await b.owner('record-3')) === null, 'the lease expired');
+    const records = (await a.records()).filter((record) => record.sessionId.startsWith('record-'));
+    assert.deepEqual(records.map(({ sessionId, owner, token, held }) => ({ sessionId, owner, token, held })), [
+      { sessionId: 'record-1', owner: 'a', token: 1, held: true },
+      { sessionId: 'record-2', owner: 'a', token: 1, held: false },
+      { sessionId: 'record-3', owner: 'b', token: 1, held: false },
+    ]);
   });
 
   it('hands a lease over to a live instance only: the taker gets the next token, the giver loses it', async () => {

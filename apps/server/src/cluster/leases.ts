@@ -22,6 +22,12 @@ export interface Lease {
   readonly expiresAt: number;
 }
 
+/** A session's lease row as it stands, whether anyone holds it now or not. */
+export interface LeaseRecord extends Lease {
+  /** Unexpired by the database's clock: `owner` holds it now. Otherwise `owner` is who held it last. */
+  readonly held: boolean;
+}
+
 /** A lease this instance was just granted or renewed. */
 export interface HeldLease extends Lease {
   /**
@@ -72,12 +78,22 @@ export class LeaseRepository {
    * an owner renews; acquiring again would fence out its own writes in flight.
    */
   async acquire(sessionId: string): Promise<HeldLease | null> {
+    return (await this.acquireAll([sessionId]))[0] ?? null;
+  }
+
+  /**
+   * Takes, as `acquire` does each, those of the sessions' leases nobody holds, in one
+   * statement; resolves with the leases taken. The rows are locked in the order of their
+   * ids, so two instances taking overlapping sets can't deadlock.
+   */
+  async acquireAll(sessionIds: readonly string[]): Promise<HeldLease[]> {
+    if (sessionIds.length === 0) return [];
     const sent = this.monotonicNow();
     const now = databaseNow(this.storage.dialect);
     const expiresAt = sql<number>`${now} + ${this.ttlMs}`;
-    const row = await this.storage.db
+    const rows = await this.storage.db
       .insertInto('session_leases')
-      .values({ session_id: sessionId, owner_instance: this.instanceId, token: 1, expires_at: expiresAt })
+      .values([...new Set(sessionIds)].sort().map((sessionId) => ({ session_id: sessionId, owner_instance: this.instanceId, token: 1, expires_at: expiresAt })))
       .onConflict((conflict) =>
         conflict
           .column('session_id')
@@ -85,8 +101,8 @@ export class LeaseRepository {
           .where('session_leases.expires_at', '<=', now),
       )
       .returningAll()
-      .executeTakeFirst();
-    return row ? this.held(row, sent) : null;
+      .execute();
+    return rows.map((row) => this.held(row, sent));
   }
 
   /**
@@ -95,17 +111,26 @@ export class LeaseRepository {
    * expired but was not taken is renewed — its token says nobody held it in between.
    */
   async renew(lease: Lease): Promise<HeldLease | null> {
+    return (await this.renewAll([lease]))[0] ?? null;
+  }
+
+  /**
+   * Renews several leases in one statement, as `renew` does each: an instance renews all
+   * of its leases every few seconds, and one statement per lease would hold a connection
+   * per session. Resolves with the renewed ones; a lease missing from them was lost.
+   */
+  async renewAll(leases: readonly Lease[]): Promise<HeldLease[]> {
+    if (leases.length === 0) return [];
     const sent = this.monotonicNow();
     const now = databaseNow(this.storage.dialect);
-    const row = await this.storage.db
+    const rows = await this.storage.db
       .updateTable('session_leases')
       .set({ expires_at: sql<number>`${now} + ${this.ttlMs}` })
-      .where('session_id', '=', lease.sessionId)
       .where('owner_instance', '=', this.instanceId)
-      .where('token', '=', lease.token)
+      .where((eb) => eb.or(leases.map((lease) => eb.and([eb('session_id', '=', lease.sessionId), eb('token', '=', lease.token)]))))
       .returningAll()
-      .executeTakeFirst();
-    return row ? this.held(row, sent) : null;
+      .execute();
+    return rows.map((row) => this.held(row, sent));
   }
 
   /**
@@ -172,6 +197,20 @@ export class LeaseRepository {
       .orderBy('session_id')
       .execute();
     return rows.map(leaseFromRow);
+  }
+
+  /**
+   * Every session's lease row, held now or not, by session id: who held an expired or
+   * released lease last is what tells a failover from a session nobody was running.
+   */
+  async records(): Promise<LeaseRecord[]> {
+    const rows = await this.storage.db
+      .selectFrom('session_leases')
+      .selectAll()
+      .select(databaseNow(this.storage.dialect).as('now'))
+      .orderBy('session_id')
+      .execute();
+    return rows.map((row) => ({ ...leaseFromRow(row), held: row.expires_at > Number(row.now) }));
   }
 
   private held(row: Selectable<SessionLeasesTable>, sent: number): HeldLease {
