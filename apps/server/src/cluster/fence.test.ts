@@ -203,7 +203,7 @@ function racesOnPostgres(
     assert.equal(taken, false);
     proceed();
     await write;
-    assert.equal((await takeover).token, lease.token + 1);
+    assert.ok((await takeover).token > lease.token, 'a new token');
     assert.equal((await new SessionsRepository(database.storage.db).get('race'))?.phoneNumber, '+966501111111');
     await assert.rejects(owner.sessions.setPhoneNumber('race', null), LeaseLostError);
   });
@@ -229,7 +229,7 @@ function racesOnPostgres(
     await inside;
     await until(async () => (await taker.leases.owner(SESSION)) === null, "the paused owner's lease ran out");
     const taken = await taker.take();
-    assert.equal(taken.token, lease.token + 1);
+    assert.ok(taken.token > lease.token, 'a new token');
     wake();
     await assert.rejects(write, /idle-in-transaction|connection/i);
     assert.equal(await shared.recipientStatus(5), 'pending');

@@ -12,19 +12,21 @@ const TTL = 15_000;
 forEachDatabase('LeaseRepository', (database) => {
   const leases = (instanceId: string, ttlMs = TTL, storage: Storage = database.storage) => new LeaseRepository(storage, { instanceId, ttlMs });
 
-  it('grants a free lease with token 1, expiring a TTL from now by the database clock; nobody else gets it', async () => {
+  it('grants a free lease with a token of the database clock in ms, expiring a TTL from now by that clock; nobody else gets it', async () => {
     const ticks = [1000];
     const a = new LeaseRepository(database.storage, { instanceId: 'a', ttlMs: TTL, monotonicNow: () => ticks[0] ?? 0 });
     const before = await databaseMs(database.storage);
     const lease = await a.acquire('s1');
     const afterwards = await databaseMs(database.storage);
     assert.ok(lease);
-    assert.deepEqual([lease.sessionId, lease.owner, lease.token, lease.localDeadline], ['s1', 'a', 1, 1000 + TTL]);
+    assert.deepEqual([lease.sessionId, lease.owner, lease.localDeadline], ['s1', 'a', 1000 + TTL]);
+    // Also the epoch of the owner's states: later than a single process's (its start time).
+    assert.ok(lease.token >= before && lease.token <= afterwards, `token ${lease.token} in [${before}, ${afterwards}]`);
     assert.ok(lease.expiresAt >= before + TTL && lease.expiresAt <= afterwards + TTL, `${lease.expiresAt} in [${before}, ${afterwards}] + TTL`);
 
     assert.equal(await leases('b').acquire('s1'), null);
     assert.equal(await a.acquire('s1'), null, 'its holder renews; acquiring again would fence out its own writes');
-    assert.deepEqual(await leases('b').owner('s1'), { sessionId: 's1', owner: 'a', token: 1, expiresAt: lease.expiresAt });
+    assert.deepEqual(await leases('b').owner('s1'), { sessionId: 's1', owner: 'a', token: lease.token, expiresAt: lease.expiresAt });
     assert.equal(await a.owner('never-taken'), null);
   });
 
@@ -62,7 +64,8 @@ forEachDatabase('LeaseRepository', (database) => {
     assert.ok(held && released);
     await b.release(released);
     const taken = await a.acquireAll(['batch-3', 'batch-1', 'batch-2', 'batch-1']);
-    assert.deepEqual(taken.map(({ sessionId, owner, token }) => [sessionId, owner, token]).sort(), [['batch-1', 'a', 1], ['batch-3', 'a', 2]]);
+    assert.deepEqual(taken.map(({ sessionId, owner }) => [sessionId, owner]).sort(), [['batch-1', 'a'], ['batch-3', 'a']]);
+    assert.ok((taken.find((lease) => lease.sessionId === 'batch-3')?.token ?? 0) > released.token, 'a new token for the released one');
     assert.equal((await a.owner('batch-2'))?.owner, 'b');
     assert.deepEqual(await a.acquireAll([]), []);
   });
@@ -75,7 +78,7 @@ forEachDatabase('LeaseRepository', (database) => {
     assert.equal(await a.release(first), true);
     assert.equal(await a.owner('s3'), null);
     const second = await b.acquire('s3');
-    assert.equal(second?.token, first.token + 1);
+    assert.ok(second && second.token > first.token, 'a new token');
     assert.equal(await a.renew(first), null);
     assert.equal(await a.release(first), false);
   });
@@ -90,7 +93,7 @@ forEachDatabase('LeaseRepository', (database) => {
       tokens.push(lease.token);
       assert.equal(await repository.release(lease), true);
     }
-    assert.deepEqual(tokens, [1, 2, 3, 4, 5, 6]);
+    assert.ok(tokens.every((token, index) => index === 0 || token > tokens[index - 1]!), `tokens ${tokens.join(', ')} only grow`);
   });
 
   it('a lease runs out after its TTL by the database clock, and is then taken with a new token', async () => {
@@ -101,7 +104,7 @@ forEachDatabase('LeaseRepository', (database) => {
     await until(async () => (await a.owner('s5')) === null, 'the lease expired');
     assert.ok((await databaseMs(database.storage)) >= lease.expiresAt);
     const taken = await leases('b').acquire('s5');
-    assert.equal(taken?.token, lease.token + 1);
+    assert.ok(taken && taken.token > lease.token, 'a new token');
     assert.equal(await a.renew(lease), null);
   });
 
@@ -136,11 +139,12 @@ forEachDatabase('LeaseRepository', (database) => {
     assert.ok(expiring);
     await until(async () => (await b.owner('record-3')) === null, 'the lease expired');
     const records = (await a.records()).filter((record) => record.sessionId.startsWith('record-'));
-    assert.deepEqual(records.map(({ sessionId, owner, token, held }) => ({ sessionId, owner, token, held })), [
-      { sessionId: 'record-1', owner: 'a', token: 1, held: true },
-      { sessionId: 'record-2', owner: 'a', token: 1, held: false },
-      { sessionId: 'record-3', owner: 'b', token: 1, held: false },
+    assert.deepEqual(records.map(({ sessionId, owner, held }) => ({ sessionId, owner, held })), [
+      { sessionId: 'record-1', owner: 'a', held: true },
+      { sessionId: 'record-2', owner: 'a', held: false },
+      { sessionId: 'record-3', owner: 'b', held: false },
     ]);
+    assert.deepEqual(records.map((record) => record.token), [records[0]?.token, released.token, expiring.token]);
   });
 
   it('hands a lease over to a live instance only: the taker gets the next token, the giver loses it', async () => {
@@ -159,7 +163,7 @@ forEachDatabase('LeaseRepository', (database) => {
 
     const given = await a.handOver(lease, 'live');
     assert.equal(given?.owner, 'live');
-    assert.equal(given?.token, lease.token + 1);
+    assert.ok(given && given.token > lease.token, 'a new token');
     assert.deepEqual(await a.owner('s7'), given);
     assert.equal(await a.renew(lease), null);
     assert.equal(await a.handOver(lease, 'live'), null, 'only once');
@@ -194,7 +198,7 @@ function forEachRace(database: { storage: Storage; reopen(): Promise<Storage> },
       const results = await Promise.all(contenders.map((contender) => contender.acquire(sessionId)));
       const winners = results.filter((result) => result !== null);
       assert.equal(winners.length, 1, `round ${round}: ${winners.length} winners`);
-      assert.equal(winners[0]?.token, (previous?.token ?? 0) + 1);
+      assert.ok((winners[0]?.token ?? 0) > (previous?.token ?? 0), 'a new token');
       assert.deepEqual(await contenders[1]!.owner(sessionId), { sessionId, owner: winners[0]?.owner, token: winners[0]?.token, expiresAt: winners[0]?.expiresAt });
     }
   });

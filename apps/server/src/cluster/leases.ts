@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
-import type { Selectable } from 'kysely';
+import type { RawBuilder, Selectable } from 'kysely';
 import type { Storage } from '../storage/db.js';
 import type { SessionLeasesTable } from '../storage/schema.js';
 import { databaseNow } from './clock.js';
@@ -14,8 +14,10 @@ export interface Lease {
   /** The owning instance's id. */
   readonly owner: string;
   /**
-   * The fencing token: one more at every change of owner, never reused. The database
-   * refuses a session write carrying an older one (`fence.ts`).
+   * The fencing token: larger at every change of owner, never reused. The database
+   * refuses a session write carrying an older one (`fence.ts`). It is also the owner's
+   * epoch of the session's states, so it is at least the database's time in ms: later than
+   * any epoch a single process (whose epoch is its start time) published before.
    */
   readonly token: number;
   /** By the database's clock, in ms; the lease is free from then on. */
@@ -46,6 +48,11 @@ export interface LeaseRepositoryOptions {
   ttlMs: number;
   /** A monotonic clock in ms (tests replace it). */
   monotonicNow?: () => number;
+}
+
+/** The token of a new owner: one more than the last, and never less than now in ms (see `Lease.token`). */
+function nextToken(dialect: Pick<Storage, 'dialect'>['dialect'], current: RawBuilder<unknown>, now: RawBuilder<number>): RawBuilder<number> {
+  return dialect === 'postgres' ? sql<number>`greatest(${current} + 1, ${now})` : sql<number>`max(${current} + 1, ${now})`;
 }
 
 function leaseFromRow(row: Selectable<SessionLeasesTable>): Lease {
@@ -93,11 +100,11 @@ export class LeaseRepository {
     const expiresAt = sql<number>`${now} + ${this.ttlMs}`;
     const rows = await this.storage.db
       .insertInto('session_leases')
-      .values([...new Set(sessionIds)].sort().map((sessionId) => ({ session_id: sessionId, owner_instance: this.instanceId, token: 1, expires_at: expiresAt })))
+      .values([...new Set(sessionIds)].sort().map((sessionId) => ({ session_id: sessionId, owner_instance: this.instanceId, token: now, expires_at: expiresAt })))
       .onConflict((conflict) =>
         conflict
           .column('session_id')
-          .doUpdateSet((eb) => ({ owner_instance: this.instanceId, token: eb('session_leases.token', '+', 1), expires_at: expiresAt }))
+          .doUpdateSet({ owner_instance: this.instanceId, token: nextToken(this.storage.dialect, sql.ref('session_leases.token'), now), expires_at: expiresAt })
           .where('session_leases.expires_at', '<=', now),
       )
       .returningAll()
@@ -159,7 +166,7 @@ export class LeaseRepository {
     const now = databaseNow(this.storage.dialect);
     const row = await this.storage.db
       .updateTable('session_leases')
-      .set((eb) => ({ owner_instance: toInstance, token: eb('token', '+', 1), expires_at: sql<number>`${now} + ${this.ttlMs}` }))
+      .set({ owner_instance: toInstance, token: nextToken(this.storage.dialect, sql.ref('token'), now), expires_at: sql<number>`${now} + ${this.ttlMs}` })
       .where('session_id', '=', lease.sessionId)
       .where('owner_instance', '=', this.instanceId)
       .where('token', '=', lease.token)
