@@ -45,7 +45,6 @@ import { authRoutes } from './modules/auth/routes.js';
 import { createMetrics } from './modules/health/metrics.js';
 import type { AppMetrics } from './modules/health/metrics.js';
 import { unfinishedCampaigns } from './modules/health/campaign-outcomes.js';
-import { registerHttpMetrics } from './modules/health/http-metrics.js';
 import type { ReadinessCheck } from './modules/health/readiness.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { WsHub } from './ws/hub.js';
@@ -146,7 +145,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     bodyLimit: 256 * 1024,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors,
+    frameworkErrors: metrics.http.measured(frameworkErrors),
     // Only the proxies named in TRUST_PROXY may say who the client is (X-Forwarded-For):
     // request.ip — and with it the login limit per address — is then the person, not the proxy.
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
@@ -155,7 +154,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },
   });
   // First, so every route and the not-found handler are measured.
-  registerHttpMetrics(http, metrics.registry);
+  metrics.http.register(http);
   const routes: { method: string; url: string }[] = [];
   http.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });

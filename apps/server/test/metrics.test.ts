@@ -50,6 +50,8 @@ for (const database of databases) {
         // Requests no route matches: their URLs are the caller's, so they are one label.
         for (const url of ['/api/nothing-here', `/api/nothing/${id}`, '/api/%6eothing']) assert.equal((await stack.api(cookie, 'GET', url)).status, 404, url);
         assert.equal((await stack.api(cookie, 'POST', '/no/such/route', {})).status, 404);
+        // An address the router refuses (bad percent-encoding) runs no hook, and is counted all the same.
+        assert.equal((await stack.api(cookie, 'GET', '/api/campaigns/%zz')).status, 400);
         // The dashboard's files are one label too.
         assert.equal((await fetch(`${stack.baseUrl}/login/`)).status, 200);
 
@@ -60,6 +62,7 @@ for (const database of databases) {
         assert.equal(requests.get(`wasla_http_requests_total{method="POST",route="/api/campaigns",status="201"}`), 1);
         assert.equal(requests.get(`wasla_http_requests_total{method="GET",route="unmatched",status="404"}`), 3);
         assert.equal(requests.get(`wasla_http_requests_total{method="POST",route="unmatched",status="404"}`), 1);
+        assert.equal(requests.get(`wasla_http_requests_total{method="GET",route="unmatched",status="400"}`), 1);
         assert.equal(requests.get(`wasla_http_requests_total{method="GET",route="static",status="200"}`), 1);
         // (A scrape is counted once answered: the first one appears in the second.)
         assert.deepEqual([...routes(text)].filter((route) => !before.has(route)).sort(), ['/metrics', 'static', 'unmatched'], 'no new label for an id or a spelling');

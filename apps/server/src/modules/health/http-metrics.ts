@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { performance } from 'node:perf_hooks';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Histogram } from 'prom-client';
 import type { Registry } from 'prom-client';
 
@@ -30,13 +31,25 @@ export function routeLabel(request: FastifyRequest): string {
   return config.metricsRoute ?? url;
 }
 
+/** Fastify's `frameworkErrors` option: answers a request the router refused. */
+export type FrameworkErrorHandler = (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => void;
+
 /**
  * Counts every HTTP request Fastify answers and how long it took, by method, matched
- * route and status. Register on the root instance before any route, so every route and
- * the not-found handler run the hook. (`/ws` upgrades never reach Fastify's routing:
- * `wasla_ws_clients` covers them.)
+ * route and status. (`/ws` upgrades never reach Fastify's routing: `wasla_ws_clients`
+ * covers them.)
  */
-export function registerHttpMetrics(app: FastifyInstance, registry: Registry): void {
+export interface HttpMetrics {
+  /** Adds the hook. On the root instance before any route, so every route and the not-found handler run it. */
+  register(app: FastifyInstance): void;
+  /**
+   * The router's refusals (bad percent-encoding, a parameter too long) run no hook: the
+   * handler given to Fastify as `frameworkErrors`, counting its answers as `unmatched`.
+   */
+  measured(handler: FrameworkErrorHandler): FrameworkErrorHandler;
+}
+
+export function createHttpMetrics(registry: Registry): HttpMetrics {
   const requests = new Counter({
     name: 'wasla_http_requests_total',
     help: 'HTTP requests answered, by method, matched route and status',
@@ -51,11 +64,24 @@ export function registerHttpMetrics(app: FastifyInstance, registry: Registry): v
     buckets: DURATION_BUCKETS_SECONDS,
     registers: [registry],
   });
-  app.addHook('onResponse', async (request, reply) => {
-    const method = request.method;
-    const route = routeLabel(request);
-    const status = reply.statusCode;
+  const record = (method: string, route: string, status: number, seconds: number): void => {
     requests.inc({ method, route, status: String(status) });
-    duration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, reply.elapsedTime / 1000);
-  });
+    duration.observe({ method, route, status_class: `${Math.floor(status / 100)}xx` }, seconds);
+  };
+  return {
+    register(app) {
+      // A callback hook, not an async one: no promise per request on the hot path.
+      app.addHook('onResponse', (request, reply, done) => {
+        record(request.method, routeLabel(request), reply.statusCode, reply.elapsedTime / 1000);
+        done();
+      });
+    },
+    measured(handler) {
+      return (error, request, reply) => {
+        const started = performance.now();
+        reply.raw.once('finish', () => record(request.method, UNMATCHED_ROUTE, reply.statusCode, (performance.now() - started) / 1000));
+        handler(error, request, reply);
+      };
+    },
+  };
 }

@@ -6,10 +6,14 @@ import { CampaignOutcomes } from './campaign-outcomes.js';
 import type { CampaignCounts } from './campaign-outcomes.js';
 import { createClusterMetrics } from './cluster-metrics.js';
 import type { ClusterMetrics } from './cluster-metrics.js';
+import { createHttpMetrics } from './http-metrics.js';
+import type { HttpMetrics } from './http-metrics.js';
 
 /** The metrics of one app instance (a registry per app, no globals), and what feeds them. */
 export interface AppMetrics {
   registry: Registry;
+  /** Requests by route and status: `buildApp` registers its hook on the server. */
+  http: HttpMetrics;
   /** For the cluster's wiring: registered always, fed only in cluster mode. */
   cluster: ClusterMetrics;
   campaignOutcomes: CampaignOutcomes;
@@ -28,7 +32,7 @@ export interface AppMetricsInput {
   ownsSession?(sessionId: string): boolean;
 }
 
-/** Prometheus metrics of one app instance. HTTP metrics are added by `registerHttpMetrics` on the same registry. */
+/** Prometheus metrics of one app instance. */
 export function createMetrics(input: AppMetricsInput): AppMetrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wasla_' });
@@ -71,5 +75,5 @@ export function createMetrics(input: AppMetricsInput): AppMetrics {
     unfinished: input.unfinishedCampaigns,
     sends: owned,
   });
-  return { registry, cluster: createClusterMetrics(registry), campaignOutcomes };
+  return { registry, http: createHttpMetrics(registry), cluster: createClusterMetrics(registry), campaignOutcomes };
 }
