@@ -43,6 +43,9 @@ import { AuthRepository } from './modules/auth/repository.js';
 import { AuthService } from './modules/auth/service.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { createMetrics } from './modules/health/metrics.js';
+import type { AppMetrics } from './modules/health/metrics.js';
+import { unfinishedCampaigns } from './modules/health/campaign-outcomes.js';
+import type { ReadinessCheck } from './modules/health/readiness.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { WsHub } from './ws/hub.js';
 
@@ -63,6 +66,11 @@ export interface AppDeps {
   outboxAckTimeoutMs?: number;
   /** The event bus; in-process by default. */
   bus?: EventBus;
+  /**
+   * With Redis (cluster mode): whether it is reachable now, for `/readyz` — e.g.
+   * `() => bus.connected` of a `RedisEventBus`. Returning false or rejecting means not.
+   */
+  redisReachable?: () => boolean | Promise<void>;
 }
 
 export interface WaslaApp {
@@ -74,6 +82,8 @@ export interface WaslaApp {
   bus: EventBus;
   storage: Storage;
   ws: WsHub;
+  /** The Prometheus registry behind `/metrics`, and what the cluster's wiring feeds it. */
+  metrics: AppMetrics;
   /** Every route registered (method and URL), e.g. for the test that walks them all. */
   routes: { method: string; url: string }[];
   /** Changes on every start; orders states across restarts. */
@@ -125,6 +135,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   });
   const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger });
   await auth.ensureInitialAdmin(config.initialAdmin);
+  // Read by the gauges at each scrape only, so the WebSocket hub built below is there by then.
+  const metrics = createMetrics({ bus, sessions, wsClients: () => ws.size, unfinishedCampaigns: unfinishedCampaigns(campaignsRepository, recipients) });
 
   const http = Fastify({
     // pino's Logger is Fastify's logger; the cast only narrows the generic parameter.
@@ -133,7 +145,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     bodyLimit: 256 * 1024,
     logController: new LogController({ disableRequestLogging: config.logLevel !== 'debug' && config.logLevel !== 'trace' }),
     routerOptions: { maxParamLength: 200 },
-    frameworkErrors,
+    frameworkErrors: metrics.http.measured(frameworkErrors),
     // Only the proxies named in TRUST_PROXY may say who the client is (X-Forwarded-For):
     // request.ip — and with it the login limit per address — is then the person, not the proxy.
     trustProxy: config.http.trustProxy.length > 0 ? [...config.http.trustProxy] : false,
@@ -141,6 +153,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     requestTimeout: config.http.requestTimeoutMs,
     http: { headersTimeout: config.http.headersTimeoutMs, connectionsCheckingInterval: Math.min(1000, config.http.headersTimeoutMs) },
   });
+  // First, so every route and the not-found handler are measured.
+  metrics.http.register(http);
   const routes: { method: string; url: string }[] = [];
   http.addHook('onRoute', (route) => {
     for (const method of [route.method].flat()) routes.push({ method, url: route.url });
@@ -188,8 +202,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     else socket.end('HTTP/1.1 404 Not Found\r\nConnection: close\r\n\r\n');
   });
 
-  const metrics = createMetrics({ bus, sessions, wsClients: () => ws.size });
-  await http.register(healthRoutes, { ping: () => storage.ping(), metrics });
+  let closing: Promise<void> | null = null;
+  const readinessChecks: ReadinessCheck[] = [{ name: 'database', probe: () => storage.ping() }];
+  if (deps.redisReachable) readinessChecks.push({ name: 'redis', probe: deps.redisReachable });
+  await http.register(healthRoutes, { checks: readinessChecks, closing: () => closing !== null, metrics: metrics.registry });
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   await http.register(messageRoutes, { messages });
@@ -198,10 +214,11 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   notFoundPage = await registerWebApp(http, config.webDir);
   if (!notFoundPage) logger.warn({ webDir: config.webDir }, 'the dashboard is not built (npm run build): serving the API only');
   await sessions.boot(false);
+  // Before the campaigns recover what a stop interrupted, so what recovery changes is counted.
+  await metrics.campaignOutcomes.follow();
   await campaigns.boot();
   await messages.recoverInterrupted();
 
-  let closing: Promise<void> | null = null;
   return {
     http,
     sessions,
@@ -211,6 +228,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     bus,
     storage,
     ws,
+    metrics,
     routes,
     epoch,
     async listen() {
@@ -226,6 +244,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
         async () => {
           incoming.close();
           messages.close();
+          metrics.campaignOutcomes.close();
         },
         () => http.close(),
         () => storage.close(),

@@ -20,7 +20,8 @@ export async function registerWebApp(app: FastifyInstance, webDir: string): Prom
   const policies = pagePolicies(webDir);
   await app.register(async (site) => {
     site.addHook('onRoute', (route) => {
-      route.config = { ...route.config, public: true };
+      // One `route` label in the metrics for every file, whatever the wildcard matched.
+      route.config = { ...route.config, public: true, metricsRoute: 'static' };
     });
     await site.register(fastifyStatic, {
       root: webDir,
