@@ -9,7 +9,9 @@ async function samples(registry: Registry, name: string): Promise<Map<string, nu
   const metric = registry.getSingleMetric(name);
   assert.ok(metric, `${name} is registered`);
   const found = new Map<string, number>();
-  for (const { metricName, labels, value } of (await metric.get()).values) {
+  // Histograms name each sample (`_bucket`, `_count`); prom-client types only some metrics' samples with a name.
+  const values: { metricName?: string; labels: Record<string, string | number | undefined>; value: number }[] = (await metric.get()).values;
+  for (const { metricName, labels, value } of values) {
     const text = Object.entries(labels)
       .map(([key, label]) => `${key}="${label}"`)
       .join(',');

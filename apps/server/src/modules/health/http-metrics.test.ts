@@ -36,7 +36,8 @@ test('the route label is the matched pattern or a name the route gives; a 404 or
       'GET unmatched 400': 1,
     });
     const histogram = await registry.getSingleMetric('wasla_http_request_duration_seconds')?.get();
-    const count = histogram?.values.find((sample) => sample.metricName === 'wasla_http_request_duration_seconds_count' && sample.labels.route === '/items/:id');
+    const values: { metricName?: string; labels: Record<string, string | number | undefined>; value: number }[] = histogram?.values ?? [];
+    const count = values.find((sample) => sample.metricName === 'wasla_http_request_duration_seconds_count' && sample.labels.route === '/items/:id');
     assert.deepEqual([count?.labels.status_class, count?.value], ['2xx', 4]);
   } finally {
     await app.close();
