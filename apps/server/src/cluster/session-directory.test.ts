@@ -1,25 +1,12 @@
 import assert from 'node:assert/strict';
 import { it } from 'node:test';
 import type { SessionState } from '@wasla/protocol';
+import { initialState } from '../modules/sessions/machine.js';
 import { SessionDirectory } from './session-directory.js';
 
+/** A session's state as an owner would publish it (the machine's own initial state, moved on). */
 function state(sessionId: string, epoch: number, rev: number, status: SessionState['status']): SessionState {
-  return {
-    sessionId,
-    epoch,
-    rev,
-    status,
-    isReady: status === 'ready',
-    qrCode: null,
-    qrExpiresAt: null,
-    pairingCode: null,
-    phoneNumber: null,
-    lastUpdate: '2026-01-01T00:00:00.000Z',
-    error: null,
-    errorCode: null,
-    nextRetryAt: null,
-    restriction: null,
-  };
+  return { ...initialState(sessionId, epoch, new Date('2026-01-01T00:00:00.000Z')).public, rev, status, isReady: status === 'ready' };
 }
 
 /** What PostgreSQL holds, as the test sets it. */

@@ -3,6 +3,7 @@ import { before, it } from 'node:test';
 import type { SessionState, SessionTransition } from '@wasla/protocol';
 import { forEachDatabase } from '../../storage/testing.js';
 import { SessionsRepository } from './repository.js';
+import { initialState } from './machine.js';
 
 const EPOCH = 1_800_000_000_123; // a ms timestamp past 2^31, as the server's epoch is
 
@@ -119,20 +120,10 @@ forEachDatabase('SessionsRepository: the last published state', (database) => {
   });
 
   const state = (epoch: number, rev: number, status: SessionState['status']): SessionState => ({
-    sessionId: 'kept',
-    epoch,
+    ...initialState('kept', epoch, new Date('2025-01-01T00:00:00.000Z')).public,
     rev,
     status,
     isReady: status === 'ready',
-    qrCode: null,
-    qrExpiresAt: null,
-    pairingCode: null,
-    phoneNumber: status === 'ready' ? '+966501234567' : null,
-    lastUpdate: '2025-01-01T00:00:00.000Z',
-    error: null,
-    errorCode: null,
-    nextRetryAt: null,
-    restriction: null,
   });
 
   it('keeps the newest state by (epoch, rev), whatever order the writes arrive in; never goes back', async () => {
