@@ -48,6 +48,7 @@ import { unfinishedCampaigns } from './modules/health/campaign-outcomes.js';
 import type { ReadinessCheck } from './modules/health/readiness.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { WsHub } from './ws/hub.js';
+import { clusterRoutes, singleProcessView } from './cluster/routes.js';
 
 /** Replaceable parts, for tests and other deployments. */
 export interface AppDeps {
@@ -208,6 +209,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await http.register(healthRoutes, { checks: readinessChecks, closing: () => closing !== null, metrics: metrics.registry });
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
+  const startedAt = new Date();
+  await http.register(clusterRoutes, {
+    view: singleProcessView({ address: () => listenAddress(http), sessions: () => sessions.ids(), startedAt }),
+  });
   await http.register(messageRoutes, { messages });
   await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients, messages: messagesRepository });
   await http.register(suppressionRoutes, { suppressions, defaultCountry: config.defaultCountry });
@@ -252,6 +257,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
       return closing;
     },
   };
+}
+
+/** host:port the server listens on (before it does: the configured port). */
+function listenAddress(http: FastifyInstance): string {
+  const address = http.server.address();
+  if (address && typeof address === 'object') return `${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
+  return typeof address === 'string' ? address : 'not listening';
 }
 
 /** Runs every step even when one fails, so a failed step leaves no socket, timer or pool open; then throws the first failure. */

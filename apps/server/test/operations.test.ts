@@ -31,6 +31,21 @@ describeOnEachDatabase(databases, 'operations', (database) => {
     socket.close();
   });
 
+  test('/api/cluster (admins): one process is the only instance, with its address and every session it runs', async () => {
+    const cluster = await stack.api(cookie, 'GET', '/api/cluster');
+    assert.equal(cluster.status, 200);
+    assert.equal(cluster.json.mode, 'single');
+    assert.equal(cluster.json.instances.length, 1);
+    const [instance] = cluster.json.instances;
+    assert.deepEqual([instance.id, instance.pid, instance.address.endsWith(`:${new URL(stack.baseUrl).port}`), instance.leaving], [cluster.json.answeredBy, process.pid, true, false]);
+    assert.ok(instance.sessions.includes('default'));
+    assert.ok(Date.parse(instance.startedAt) <= Date.parse(instance.heartbeatAt));
+    const operator = await stack.api(cookie, 'POST', '/api/users', { email: 'cluster-operator@wasla.test', name: 'Op', password: 'a long enough sentence 42', role: 'operator' });
+    assert.equal(operator.status, 201);
+    const operatorCookie = await stack.login('cluster-operator@wasla.test', 'a long enough sentence 42');
+    assert.equal((await stack.api(operatorCookie, 'GET', '/api/cluster')).status, 403);
+  });
+
   test('OpenAPI describes the API and is browsable at /api/docs', async () => {
     const spec = (await stack.api(cookie, 'GET', '/api/docs/json')).json as { openapi: string; paths: Record<string, unknown> };
     assert.match(spec.openapi, /^3\./);
