@@ -5,9 +5,13 @@ import type { UsersRepository } from '../users/repository.js';
 import type { AuthRepository } from './repository.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { assertStrongPassword } from './password-policy.js';
-import type { Principal, Role } from './principal.js';
+import type { EventBus } from '../../events/events.js';
+import type { CredentialChange, Principal, Role } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
-import { AttemptLimiter } from './attempts.js';
+import { memoryAttemptLimiters } from './attempts.js';
+import type { AttemptLimiters } from './attempts.js';
+
+export type { CredentialChange } from './principal.js';
 
 const PRINCIPAL_CACHE_TTL_MS = 5_000;
 /** Wrong passwords one account may receive in 15 minutes before its logins answer 429. */
@@ -30,18 +34,18 @@ function isPlausible({ kind, token }: Credential): boolean {
   return token.length > 0 && token.length <= 100 && (kind === 'cookie' || token.startsWith(API_KEY_PREFIX));
 }
 
-/**
- * Whose credentials just ended or changed: a user's (logins, keys they created), one
- * API key, or one login (by its token's hash). Whoever holds a principal for longer
- * than a request — the WebSocket hub — looks again at the ones this touches.
- */
-export type CredentialChange = { userId: string } | { apiKeyId: string } | { loginHash: string };
-
 export interface AuthServiceOptions {
   users: UsersRepository;
   repository: AuthRepository;
   sessionTtlMs: number;
   logger: Logger;
+  /**
+   * Where credential changes go to the other instances (`credentials_changed`) and come
+   * from them. Without one (the CLI), changes stay in this process.
+   */
+  bus?: EventBus;
+  /** Where failed guesses are counted; this process's memory by default, Redis in a cluster. */
+  attempts?: AttemptLimiters;
   now?: () => Date;
 }
 
@@ -58,18 +62,28 @@ export interface PublicUser {
 export class AuthService {
   private readonly cache = new PrincipalCache(PRINCIPAL_CACHE_TTL_MS);
   private readonly changeListeners = new Set<(change: CredentialChange) => void>();
+  /** Tells this instance's own `credentials_changed` events (already applied) from the others'. */
+  private readonly origin = randomUUID();
   /** Wrong current passwords per user: a password change is a guess like a login. */
-  private readonly currentPasswordGuesses = new AttemptLimiter({ max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
+  private readonly currentPasswordGuesses;
   /**
    * Wrong passwords per account, from any address: guessing one account from many
    * addresses is limited too (the per-address limit is the login route's own).
    * Unknown emails count the same, so the limit says nothing about who has an account.
    */
-  private readonly loginGuesses = new AttemptLimiter({ max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
+  private readonly loginGuesses;
 
   private someoneExists = false;
 
-  constructor(private readonly options: AuthServiceOptions) {}
+  constructor(private readonly options: AuthServiceOptions) {
+    const limiters = options.attempts ?? memoryAttemptLimiters;
+    this.currentPasswordGuesses = limiters({ name: 'current-password', max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
+    this.loginGuesses = limiters({ name: 'login', max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
+    // Changes made on other instances; this instance's own were applied when they happened.
+    options.bus?.subscribe('credentials_changed', ({ origin, change }) => {
+      if (origin !== this.origin) this.apply(change);
+    });
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -78,12 +92,12 @@ export class AuthService {
   /** Checks email and password; on success returns the cookie token (shown once) and the user. */
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; user: PublicUser }> {
     const account = email.trim().toLowerCase();
-    this.loginGuesses.assertAllowed(account);
+    await this.loginGuesses.assertAllowed(account);
     const user = await this.options.users.findByEmail(email);
     // Hash even for unknown emails, so the answer takes as long either way.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !valid) {
-      this.loginGuesses.recordFailure(account);
+      await this.loginGuesses.recordFailure(account);
       throw new AppError('invalid_credentials', 'The email or password is wrong.');
     }
     const sessionToken = token(32);
@@ -113,16 +127,36 @@ export class AuthService {
 
   /** True when `change` may have ended or changed what `credential` (held by `principal`) grants. */
   touches(change: CredentialChange, credential: Credential, principal: Principal): boolean {
+    if ('anyone' in change) return true;
     if ('userId' in change) return principal.userId === change.userId;
     if ('apiKeyId' in change) return principal.kind === 'api_key' && principal.id === change.apiKeyId;
     return credential.kind === 'cookie' && sha256(credential.token) === change.loginHash;
   }
 
-  /** Forgets cached principals the change touches, then tells the listeners. */
+  /**
+   * Forgets every cached principal and has every open socket looked at again — for when
+   * this instance may have missed changes made on others (Redis was away). The cache is
+   * only an optimisation: the database is the truth.
+   */
+  forgetCachedPrincipals(): void {
+    this.apply({ anyone: true });
+  }
+
+  /**
+   * A change made here: it takes effect on this instance before the caller answers (the
+   * next request is refused at once), then goes to the other instances over the bus.
+   */
   private changed(change: CredentialChange): void {
+    this.apply(change);
+    this.options.bus?.publish('credentials_changed', { origin: this.origin, change });
+  }
+
+  /** Forgets cached principals the change touches, then tells the listeners. */
+  private apply(change: CredentialChange): void {
     if ('loginHash' in change) this.cache.delete(change.loginHash);
     else if ('userId' in change) this.cache.deleteWhere((principal) => principal.userId === change.userId);
-    else this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === change.apiKeyId);
+    else if ('apiKeyId' in change) this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === change.apiKeyId);
+    else this.cache.clear();
     for (const listener of this.changeListeners) {
       try {
         listener(change);
@@ -152,11 +186,12 @@ export class AuthService {
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());
     if (cached) return cached;
+    const version = this.cache.version;
     const found = await this.options.repository.findValidLoginSession(hash, now.toISOString());
     if (!found) return null;
     const expiresAt = Date.parse(found.session.expiresAt);
     const principal: Principal = { kind: 'user', id: found.user.id, role: found.user.role, userId: found.user.id, name: found.user.name, expiresAt };
-    this.cache.set(hash, principal, now.getTime(), expiresAt);
+    this.cache.set(hash, principal, now.getTime(), version, expiresAt);
     return principal;
   }
 
@@ -166,13 +201,14 @@ export class AuthService {
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());
     if (cached) return cached;
+    const version = this.cache.version;
     const found = await this.options.repository.findActiveApiKey(hash);
     if (!found) return null;
     void this.options.repository.touchApiKey(found.id, now.toISOString()).catch(() => undefined);
     // A key never grants more than its creator has now.
     const role: Role = found.creator.role === 'admin' ? found.role : 'operator';
     const principal: Principal = { kind: 'api_key', id: found.id, role, userId: found.creator.id, name: found.name };
-    this.cache.set(hash, principal, now.getTime());
+    this.cache.set(hash, principal, now.getTime(), version);
     return principal;
   }
 
@@ -251,11 +287,11 @@ export class AuthService {
     const user = await this.options.users.findById(id);
     if (!user) throw new AppError('not_found', 'There is no user with that id.');
     if (changes.newPassword !== undefined) {
-      this.currentPasswordGuesses.assertAllowed(id);
+      await this.currentPasswordGuesses.assertAllowed(id);
       // The cheap check first: a weak new password costs no hashing and no guess.
       assertStrongPassword(changes.newPassword, [user.email, user.name]);
       if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
-        this.currentPasswordGuesses.recordFailure(id);
+        await this.currentPasswordGuesses.recordFailure(id);
         throw new AppError('invalid_credentials', 'The current password is wrong.');
       }
       await this.setPassword(user, changes.newPassword, currentToken === null ? {} : { exceptIdHash: sha256(currentToken) });
