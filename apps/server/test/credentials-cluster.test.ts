@@ -38,16 +38,15 @@ describe('credentials end on every instance', { skip: redisServerSkip || postgre
 
   before(async () => {
     redis = await startRedisServer();
-    let appA: Stack | undefined;
-    let appB: Stack | undefined;
     const env = { LOGIN_RATE_LIMIT: '1000' };
-    a = await Stack.start({ database: postgres, env, deps: await instance('a', () => appA?.app.auth.forgetCachedPrincipals()) });
-    appA = a;
-    b = await a.startPeer(await instance('b', () => {
-      appB?.app.auth.forgetCachedPrincipals();
-      resyncedB();
-    }));
-    appB = b;
+    // A resync before the app is built has nothing cached to forget.
+    a = await Stack.start({ database: postgres, env, deps: await instance('a', () => (a as Stack | undefined)?.app.auth.forgetCachedPrincipals()) });
+    b = await a.startPeer(
+      await instance('b', () => {
+        (b as Stack | undefined)?.app.auth.forgetCachedPrincipals();
+        resyncedB();
+      }),
+    );
     admin = await a.login();
   });
   after(async () => {
