@@ -6,10 +6,11 @@ import type { AuthRepository } from './repository.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { assertStrongPassword } from './password-policy.js';
 import type { EventBus } from '../../events/events.js';
+import { CredentialChanges } from './credential-changes.js';
 import type { CredentialChange, Principal, Role } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
 import { memoryAttemptLimiters } from './attempts.js';
-import type { AttemptLimiters } from './attempts.js';
+import type { AttemptLimiter, AttemptLimiters } from './attempts.js';
 
 export type { CredentialChange } from './principal.js';
 
@@ -61,17 +62,15 @@ export interface PublicUser {
 /** Logins, cookies and API keys. Secrets are stored only as hashes. */
 export class AuthService {
   private readonly cache = new PrincipalCache(PRINCIPAL_CACHE_TTL_MS);
-  private readonly changeListeners = new Set<(change: CredentialChange) => void>();
-  /** Tells this instance's own `credentials_changed` events (already applied) from the others'. */
-  private readonly origin = randomUUID();
+  private readonly changes: CredentialChanges;
   /** Wrong current passwords per user: a password change is a guess like a login. */
-  private readonly currentPasswordGuesses;
+  private readonly currentPasswordGuesses: AttemptLimiter;
   /**
    * Wrong passwords per account, from any address: guessing one account from many
    * addresses is limited too (the per-address limit is the login route's own).
    * Unknown emails count the same, so the limit says nothing about who has an account.
    */
-  private readonly loginGuesses;
+  private readonly loginGuesses: AttemptLimiter;
 
   private someoneExists = false;
 
@@ -79,10 +78,7 @@ export class AuthService {
     const limiters = options.attempts ?? memoryAttemptLimiters;
     this.currentPasswordGuesses = limiters({ name: 'current-password', max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
     this.loginGuesses = limiters({ name: 'login', max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
-    // Changes made on other instances; this instance's own were applied when they happened.
-    options.bus?.subscribe('credentials_changed', ({ origin, change }) => {
-      if (origin !== this.origin) this.apply(change);
-    });
+    this.changes = new CredentialChanges({ cache: this.cache, logger: options.logger, bus: options.bus });
   }
 
   private now(): Date {
@@ -116,13 +112,12 @@ export class AuthService {
   async logout(sessionToken: string): Promise<void> {
     const hash = sha256(sessionToken);
     await this.options.repository.deleteLoginSession(hash);
-    this.changed({ loginHash: hash });
+    this.changes.made({ loginHash: hash });
   }
 
   /** Calls `listener` after any credential ended or changed; returns how to stop. */
   onCredentialsChanged(listener: (change: CredentialChange) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changes.listen(listener);
   }
 
   /** True when `change` may have ended or changed what `credential` (held by `principal`) grants. */
@@ -139,31 +134,7 @@ export class AuthService {
    * only an optimisation: the database is the truth.
    */
   forgetCachedPrincipals(): void {
-    this.apply({ anyone: true });
-  }
-
-  /**
-   * A change made here: it takes effect on this instance before the caller answers (the
-   * next request is refused at once), then goes to the other instances over the bus.
-   */
-  private changed(change: CredentialChange): void {
-    this.apply(change);
-    this.options.bus?.publish('credentials_changed', { origin: this.origin, change });
-  }
-
-  /** Forgets cached principals the change touches, then tells the listeners. */
-  private apply(change: CredentialChange): void {
-    if ('loginHash' in change) this.cache.delete(change.loginHash);
-    else if ('userId' in change) this.cache.deleteWhere((principal) => principal.userId === change.userId);
-    else if ('apiKeyId' in change) this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === change.apiKeyId);
-    else this.cache.clear();
-    for (const listener of this.changeListeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'a credential change listener failed');
-      }
-    }
+    this.changes.apply({ anyone: true });
   }
 
   /**
@@ -234,7 +205,7 @@ export class AuthService {
 
   async revokeApiKey(id: string): Promise<void> {
     const revoked = await this.options.repository.revokeApiKey(id, this.now().toISOString());
-    this.changed({ apiKeyId: id });
+    this.changes.made({ apiKeyId: id });
     if (!revoked) throw new AppError('not_found', 'There is no active API key with that id.');
   }
 
@@ -276,7 +247,7 @@ export class AuthService {
     // Their keys are revoked, not orphaned (a key also stops working without its creator).
     await this.options.repository.revokeApiKeysCreatedBy(id, this.now().toISOString());
     await this.options.users.delete(id);
-    this.changed({ userId: id });
+    this.changes.made({ userId: id });
   }
 
   /**
@@ -313,7 +284,7 @@ export class AuthService {
         throw new AppError('conflict', 'This is the last admin; make another user an admin first.', { reason: 'last_admin' });
       }
       await this.options.users.updateRole(id, changes.role, this.now().toISOString());
-      this.changed({ userId: id });
+      this.changes.made({ userId: id });
     }
     if (changes.password !== undefined) await this.setPassword(user, changes.password, {});
     return this.getUser(id);
@@ -323,7 +294,7 @@ export class AuthService {
     assertStrongPassword(password, [user.email, user.name]);
     await this.options.users.updatePassword(user.id, await hashPassword(password), this.now().toISOString());
     await this.options.repository.deleteLoginSessionsForUser(user.id, keep);
-    this.changed({ userId: user.id });
+    this.changes.made({ userId: user.id });
   }
 
   /** Once true it stays true (the last admin can't be deleted), so it is asked only until then. */
