@@ -41,6 +41,9 @@ import { suppressionRoutes } from './modules/suppressions/routes.js';
 import { UsersRepository } from './modules/users/repository.js';
 import { AuthRepository } from './modules/auth/repository.js';
 import { AuthService } from './modules/auth/service.js';
+import { memoryAttemptLimiters } from './modules/auth/attempts.js';
+import type { AttemptLimiters } from './modules/auth/attempts.js';
+import { RedisAttemptLimiters } from './modules/auth/redis-attempts.js';
 import { authRoutes } from './modules/auth/routes.js';
 import { createMetrics } from './modules/health/metrics.js';
 import type { AppMetrics } from './modules/health/metrics.js';
@@ -72,6 +75,11 @@ export interface AppDeps {
    * `() => bus.connected` of a `RedisEventBus`. Returning false or rejecting means not.
    */
   redisReachable?: () => boolean | Promise<void>;
+  /**
+   * Where failed password guesses are counted. By default this process's memory, or
+   * Redis when `REDIS_URL` is set (cluster mode), so every instance sees the same count.
+   */
+  attempts?: AttemptLimiters;
 }
 
 export interface WaslaApp {
@@ -134,7 +142,10 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     defaultCountry: config.defaultCountry,
     ...(deps.outboxAckTimeoutMs ? { ackTimeoutMs: deps.outboxAckTimeoutMs } : {}),
   });
-  const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger });
+  // Failed guesses are counted where every instance sees them; one process counts alone.
+  const sharedAttempts = !deps.attempts && config.cluster ? new RedisAttemptLimiters({ url: config.cluster.redisUrl, instanceId: config.cluster.instanceId, logger }) : null;
+  const attempts = deps.attempts ?? sharedAttempts?.limiters ?? memoryAttemptLimiters;
+  const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger, bus, attempts });
   await auth.ensureInitialAdmin(config.initialAdmin);
   // Read by the gauges at each scrape only, so the WebSocket hub built below is there by then.
   const metrics = createMetrics({ bus, sessions, wsClients: () => ws.size, unfinishedCampaigns: unfinishedCampaigns(campaignsRepository, recipients) });
@@ -252,6 +263,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
           metrics.campaignOutcomes.close();
         },
         () => http.close(),
+        async () => sharedAttempts?.close(),
         () => storage.close(),
       ]);
       return closing;

@@ -9,7 +9,7 @@ import { startEmulator } from '@wasla/wa-emulator';
 import type { Emulator } from '@wasla/wa-emulator';
 import { loadConfig } from '../src/config/config.js';
 import { buildApp } from '../src/app.js';
-import type { WaslaApp } from '../src/app.js';
+import type { AppDeps, WaslaApp } from '../src/app.js';
 import { openStorage } from '../src/storage/db.js';
 import { TestSocket } from './ws-client.js';
 import { describe } from './suite.js';
@@ -75,8 +75,13 @@ export interface StackOptions {
   emulator?: Emulator;
   /** Where the server's logs go (default: nowhere, or stderr with WASLA_TEST_LOG=level). */
   log?: { level: string; stream: { write(line: string): void } };
-  /** Keep this data directory / PostgreSQL schema (a restart of the same install). */
-  reuse?: { dataDir: string; pgSchema: string; ownsEmulator: boolean };
+  /**
+   * Keep this data directory / PostgreSQL schema (a restart of the same install).
+   * `ownsData: false`: another stack still runs on them and removes them (a second instance).
+   */
+  reuse?: { dataDir: string; pgSchema: string; ownsEmulator: boolean; ownsData?: boolean };
+  /** Parts of the app replaced, e.g. a Redis event bus. */
+  deps?: Pick<AppDeps, 'bus' | 'attempts'>;
 }
 
 /** The real server on port 0 with a real database, wired to an emulator. */
@@ -124,7 +129,7 @@ export class Stack {
       const logger = options.log ? pino({ level: options.log.level }, options.log.stream) : pino({ level: process.env.WASLA_TEST_LOG ?? 'silent' });
       const storage = await openStorage({ databaseUrl: options.database.url, dataDir, pgSchema, logger });
       opened.push(() => storage.close());
-      const app = await buildApp(config, { logger, storage, wsHeartbeatMs: 1000 });
+      const app = await buildApp(config, { ...options.deps, logger, storage, wsHeartbeatMs: 1000 });
       opened.push(() => app.close());
       const address = await app.listen();
       return new Stack(app, address, emulator, dataDir, pgSchema, options.reuse?.ownsEmulator ?? !options.emulator, options);
@@ -139,6 +144,11 @@ export class Stack {
     return { DATA_DIR: this.dataDir, ...(this.options.database.url ? { DATABASE_URL: inSchema(this.options.database.url, this.pgSchema) } : {}) };
   }
 
+  /** Whether closing this stack removes its database (not when it is a second instance of another's). */
+  private get ownsData(): boolean {
+    return this.options.reuse?.ownsData ?? true;
+  }
+
   get wsUrl(): string {
     return `${this.baseUrl.replace(/^http/, 'ws')}/ws`;
   }
@@ -151,6 +161,14 @@ export class Stack {
     await this.app.close();
     const port: Record<string, string> = options.samePort ? { PORT: new URL(this.baseUrl).port } : {};
     return Stack.start({ ...this.options, env: { ...this.options.env, ...port, ...env }, emulator: this.emulator, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: this.ownsEmulator } });
+  }
+
+  /**
+   * A second instance of the same install: another server on this stack's database and
+   * emulator, which its `close` leaves to this stack.
+   */
+  startPeer(deps: StackOptions['deps'], env?: Record<string, string>): Promise<Stack> {
+    return Stack.start({ ...this.options, env: { ...this.options.env, ...env }, emulator: this.emulator, deps, reuse: { dataDir: this.dataDir, pgSchema: this.pgSchema, ownsEmulator: false, ownsData: false } });
   }
 
   /** Stops the server only (the database and emulator stay), e.g. to simulate a crash. */
@@ -211,8 +229,8 @@ export class Stack {
         for (const socket of this.sockets) socket.close();
       },
       () => (this.ownsEmulator ? this.emulator.close() : undefined),
-      () => (this.options.database.url ? dropSchema(this.options.database.url, this.pgSchema) : undefined),
-      () => rmSync(this.dataDir, { recursive: true, force: true }),
+      () => (this.options.database.url && this.ownsData ? dropSchema(this.options.database.url, this.pgSchema) : undefined),
+      () => (this.ownsData ? rmSync(this.dataDir, { recursive: true, force: true }) : undefined),
     ]);
     return this.closing;
   }

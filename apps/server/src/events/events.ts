@@ -1,5 +1,6 @@
 import type { CampaignProgress, Message, MessageStatusEvent, SenderIdentified, SessionState, SessionTransition } from '@wasla/protocol';
 import type { InboundMessage, LidMapping, ReceiptUpdate } from '../whatsapp/provider.js';
+import type { CredentialChange } from '../modules/auth/principal.js';
 
 /**
  * Everything the server publishes, by name, with what each event carries. Payloads are
@@ -24,6 +25,12 @@ export interface ServerEvents {
   inbound: { sessionId: string; messages: InboundMessage[] };
   /** LID ↔ number pairs WhatsApp announced to the session (possibly none: ask for the LIDs still held). */
   lid_mappings: { sessionId: string; mappings: LidMapping[] };
+  /**
+   * A login, key or user's credentials ended or changed (`origin`: the auth service that
+   * made the change, which applied it already): every instance forgets the principals it
+   * cached for it and looks again at the sockets it touches.
+   */
+  credentials_changed: { origin: string; change: CredentialChange };
 }
 
 export type ServerEventName = keyof ServerEvents;
@@ -45,6 +52,7 @@ export const EVENT_REACH: { readonly [E in ServerEventName]: 'cluster' | 'local'
   receipts: 'local',
   inbound: 'local',
   lid_mappings: 'local',
+  credentials_changed: 'cluster',
 };
 
 /**

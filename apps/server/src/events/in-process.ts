@@ -45,8 +45,9 @@ class Subscription<E extends ServerEventName> {
   }
 
   private failed(error: unknown, payload: ServerEvents[E]): void {
-    // Every event names its session; nothing else of the payload is logged (it may hold bodies or numbers).
-    this.logger.error({ err: error, event: this.event, sessionId: payload.sessionId }, 'an event listener failed');
+    // Only the session an event names is logged; nothing else of the payload (it may hold bodies or numbers).
+    const sessionId = 'sessionId' in payload ? payload.sessionId : undefined;
+    this.logger.error({ err: error, event: this.event, sessionId }, 'an event listener failed');
   }
 }
 

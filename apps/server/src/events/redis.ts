@@ -1,8 +1,9 @@
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { EVENT_REACH } from './events.js';
 import type { EventBus, EventListener, ServerEventName, ServerEvents } from './events.js';
 import { InProcessEventBus } from './in-process.js';
+import { createRedisClient, redactedUrl } from '../storage/redis-client.js';
 
 export interface RedisEventBusOptions {
   /** `REDIS_URL`. */
@@ -30,8 +31,6 @@ interface Envelope {
 }
 
 const DEFAULT_CHANNEL = 'wasla:events';
-/** Reconnect quickly at first, then every 2 s at most, for as long as Redis is away. */
-const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 
 function isEnvelope(value: unknown): value is Envelope {
   if (value === null || typeof value !== 'object') return false;
@@ -59,10 +58,9 @@ export class RedisEventBus implements EventBus {
   private constructor(private readonly options: RedisEventBusOptions) {
     this.local = new InProcessEventBus(options.logger);
     this.channel = options.channel ?? DEFAULT_CHANNEL;
-    const common = { lazyConnect: true, retryStrategy: reconnectDelay, connectionName: `wasla:${options.instanceId}` };
     // A publish while Redis is away fails at once instead of waiting to be sent late.
-    this.publisher = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    this.subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+    this.publisher = createRedisClient(options.url, { instanceId: options.instanceId, failFast: true });
+    this.subscriber = createRedisClient(options.url, { instanceId: options.instanceId, failFast: false });
     for (const [name, client] of [['publisher', this.publisher], ['subscriber', this.subscriber]] as const) {
       client.on('error', (error: Error) => options.logger.debug({ err: error, client: name }, 'redis connection error'));
     }
@@ -154,16 +152,5 @@ export class RedisEventBus implements EventBus {
       },
       (error: unknown) => this.options.logger.warn({ err: error }, 'could not subscribe again after Redis came back'),
     );
-  }
-}
-
-/** The URL without its password, for messages. */
-function redactedUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return 'REDIS_URL';
   }
 }

@@ -1,35 +1,37 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { AttemptLimiter } from './attempts.js';
+import { MemoryAttemptLimiter } from './attempts.js';
 
-test('refuses after max failures in the window, per key, and forgets them when the window ends', () => {
+const policy = (max: number, windowMs: number) => ({ name: 'test', max, windowMs, what: 'guesses' });
+
+test('refuses after max failures in the window, per key, and forgets them when the window ends', async () => {
   let now = 0;
-  const limiter = new AttemptLimiter({ max: 3, windowMs: 60_000, what: 'guesses', now: () => now });
+  const limiter = new MemoryAttemptLimiter(policy(3, 60_000), { now: () => now });
   for (let i = 0; i < 3; i += 1) {
-    limiter.assertAllowed('ana');
-    limiter.recordFailure('ana');
+    await limiter.assertAllowed('ana');
+    await limiter.recordFailure('ana');
   }
-  assert.throws(() => limiter.assertAllowed('ana'), /Too many wrong guesses. Try again in 1 minute\./);
-  limiter.assertAllowed('omar');
+  await assert.rejects(limiter.assertAllowed('ana'), /Too many wrong guesses. Try again in 1 minute\./);
+  await limiter.assertAllowed('omar');
   now = 59_999;
-  assert.throws(() => limiter.assertAllowed('ana'));
+  await assert.rejects(limiter.assertAllowed('ana'));
   now = 60_000;
-  limiter.assertAllowed('ana');
-  limiter.recordFailure('ana');
-  limiter.assertAllowed('ana');
+  await limiter.assertAllowed('ana');
+  await limiter.recordFailure('ana');
+  await limiter.assertAllowed('ana');
 });
 
 test('keeps at most maxKeys keys, dropping expired ones first', () => {
   let now = 0;
-  const limiter = new AttemptLimiter({ max: 1, windowMs: 10, what: 'guesses', now: () => now, maxKeys: 2 });
-  limiter.recordFailure('a');
+  const limiter = new MemoryAttemptLimiter(policy(1, 10), { now: () => now, maxKeys: 2 });
+  limiter.record('a');
   now = 5;
-  limiter.recordFailure('b');
+  limiter.record('b');
   now = 11; // a has expired, b has not
-  limiter.recordFailure('c');
-  assert.throws(() => limiter.assertAllowed('b'));
-  assert.throws(() => limiter.assertAllowed('c'));
-  limiter.recordFailure('d'); // full of live keys: the oldest (b) goes
-  limiter.assertAllowed('b');
-  assert.throws(() => limiter.assertAllowed('d'));
+  limiter.record('c');
+  assert.throws(() => limiter.check('b'));
+  assert.throws(() => limiter.check('c'));
+  limiter.record('d'); // full of live keys: the oldest (b) goes
+  limiter.check('b');
+  assert.throws(() => limiter.check('d'));
 });

@@ -5,9 +5,14 @@ import type { UsersRepository } from '../users/repository.js';
 import type { AuthRepository } from './repository.js';
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from './password.js';
 import { assertStrongPassword } from './password-policy.js';
-import type { Principal, Role } from './principal.js';
+import type { EventBus } from '../../events/events.js';
+import { CredentialChanges } from './credential-changes.js';
+import type { CredentialChange, Principal, Role } from './principal.js';
 import { PrincipalCache } from './principal-cache.js';
-import { AttemptLimiter } from './attempts.js';
+import { memoryAttemptLimiters } from './attempts.js';
+import type { AttemptLimiter, AttemptLimiters } from './attempts.js';
+
+export type { CredentialChange } from './principal.js';
 
 const PRINCIPAL_CACHE_TTL_MS = 5_000;
 /** Wrong passwords one account may receive in 15 minutes before its logins answer 429. */
@@ -30,18 +35,18 @@ function isPlausible({ kind, token }: Credential): boolean {
   return token.length > 0 && token.length <= 100 && (kind === 'cookie' || token.startsWith(API_KEY_PREFIX));
 }
 
-/**
- * Whose credentials just ended or changed: a user's (logins, keys they created), one
- * API key, or one login (by its token's hash). Whoever holds a principal for longer
- * than a request — the WebSocket hub — looks again at the ones this touches.
- */
-export type CredentialChange = { userId: string } | { apiKeyId: string } | { loginHash: string };
-
 export interface AuthServiceOptions {
   users: UsersRepository;
   repository: AuthRepository;
   sessionTtlMs: number;
   logger: Logger;
+  /**
+   * Where credential changes go to the other instances (`credentials_changed`) and come
+   * from them. Without one (the CLI), changes stay in this process.
+   */
+  bus?: EventBus;
+  /** Where failed guesses are counted; this process's memory by default, Redis in a cluster. */
+  attempts?: AttemptLimiters;
   now?: () => Date;
 }
 
@@ -57,19 +62,24 @@ export interface PublicUser {
 /** Logins, cookies and API keys. Secrets are stored only as hashes. */
 export class AuthService {
   private readonly cache = new PrincipalCache(PRINCIPAL_CACHE_TTL_MS);
-  private readonly changeListeners = new Set<(change: CredentialChange) => void>();
+  private readonly changes: CredentialChanges;
   /** Wrong current passwords per user: a password change is a guess like a login. */
-  private readonly currentPasswordGuesses = new AttemptLimiter({ max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
+  private readonly currentPasswordGuesses: AttemptLimiter;
   /**
    * Wrong passwords per account, from any address: guessing one account from many
    * addresses is limited too (the per-address limit is the login route's own).
    * Unknown emails count the same, so the limit says nothing about who has an account.
    */
-  private readonly loginGuesses = new AttemptLimiter({ max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
+  private readonly loginGuesses: AttemptLimiter;
 
   private someoneExists = false;
 
-  constructor(private readonly options: AuthServiceOptions) {}
+  constructor(private readonly options: AuthServiceOptions) {
+    const limiters = options.attempts ?? memoryAttemptLimiters;
+    this.currentPasswordGuesses = limiters({ name: 'current-password', max: 5, windowMs: 15 * 60_000, what: 'current passwords' });
+    this.loginGuesses = limiters({ name: 'login', max: LOGIN_FAILURES_PER_ACCOUNT, windowMs: 15 * 60_000, what: 'passwords for this account' });
+    this.changes = new CredentialChanges({ cache: this.cache, logger: options.logger, bus: options.bus });
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -78,12 +88,12 @@ export class AuthService {
   /** Checks email and password; on success returns the cookie token (shown once) and the user. */
   async login(email: string, password: string): Promise<{ token: string; expiresAt: Date; user: PublicUser }> {
     const account = email.trim().toLowerCase();
-    this.loginGuesses.assertAllowed(account);
+    await this.loginGuesses.assertAllowed(account);
     const user = await this.options.users.findByEmail(email);
     // Hash even for unknown emails, so the answer takes as long either way.
     const valid = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !valid) {
-      this.loginGuesses.recordFailure(account);
+      await this.loginGuesses.recordFailure(account);
       throw new AppError('invalid_credentials', 'The email or password is wrong.');
     }
     const sessionToken = token(32);
@@ -102,34 +112,29 @@ export class AuthService {
   async logout(sessionToken: string): Promise<void> {
     const hash = sha256(sessionToken);
     await this.options.repository.deleteLoginSession(hash);
-    this.changed({ loginHash: hash });
+    this.changes.made({ loginHash: hash });
   }
 
   /** Calls `listener` after any credential ended or changed; returns how to stop. */
   onCredentialsChanged(listener: (change: CredentialChange) => void): () => void {
-    this.changeListeners.add(listener);
-    return () => this.changeListeners.delete(listener);
+    return this.changes.listen(listener);
   }
 
   /** True when `change` may have ended or changed what `credential` (held by `principal`) grants. */
   touches(change: CredentialChange, credential: Credential, principal: Principal): boolean {
+    if ('anyone' in change) return true;
     if ('userId' in change) return principal.userId === change.userId;
     if ('apiKeyId' in change) return principal.kind === 'api_key' && principal.id === change.apiKeyId;
     return credential.kind === 'cookie' && sha256(credential.token) === change.loginHash;
   }
 
-  /** Forgets cached principals the change touches, then tells the listeners. */
-  private changed(change: CredentialChange): void {
-    if ('loginHash' in change) this.cache.delete(change.loginHash);
-    else if ('userId' in change) this.cache.deleteWhere((principal) => principal.userId === change.userId);
-    else this.cache.deleteWhere((principal) => principal.kind === 'api_key' && principal.id === change.apiKeyId);
-    for (const listener of this.changeListeners) {
-      try {
-        listener(change);
-      } catch (error) {
-        this.options.logger.error({ err: error }, 'a credential change listener failed');
-      }
-    }
+  /**
+   * Forgets every cached principal and has every open socket looked at again — for when
+   * this instance may have missed changes made on others (Redis was away). The cache is
+   * only an optimisation: the database is the truth.
+   */
+  forgetCachedPrincipals(): void {
+    this.changes.apply({ anyone: true });
   }
 
   /**
@@ -152,11 +157,12 @@ export class AuthService {
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());
     if (cached) return cached;
+    const version = this.cache.version;
     const found = await this.options.repository.findValidLoginSession(hash, now.toISOString());
     if (!found) return null;
     const expiresAt = Date.parse(found.session.expiresAt);
     const principal: Principal = { kind: 'user', id: found.user.id, role: found.user.role, userId: found.user.id, name: found.user.name, expiresAt };
-    this.cache.set(hash, principal, now.getTime(), expiresAt);
+    this.cache.set(hash, principal, now.getTime(), version, expiresAt);
     return principal;
   }
 
@@ -166,13 +172,14 @@ export class AuthService {
     const now = this.now();
     const cached = this.cache.get(hash, now.getTime());
     if (cached) return cached;
+    const version = this.cache.version;
     const found = await this.options.repository.findActiveApiKey(hash);
     if (!found) return null;
     void this.options.repository.touchApiKey(found.id, now.toISOString()).catch(() => undefined);
     // A key never grants more than its creator has now.
     const role: Role = found.creator.role === 'admin' ? found.role : 'operator';
     const principal: Principal = { kind: 'api_key', id: found.id, role, userId: found.creator.id, name: found.name };
-    this.cache.set(hash, principal, now.getTime());
+    this.cache.set(hash, principal, now.getTime(), version);
     return principal;
   }
 
@@ -198,7 +205,7 @@ export class AuthService {
 
   async revokeApiKey(id: string): Promise<void> {
     const revoked = await this.options.repository.revokeApiKey(id, this.now().toISOString());
-    this.changed({ apiKeyId: id });
+    this.changes.made({ apiKeyId: id });
     if (!revoked) throw new AppError('not_found', 'There is no active API key with that id.');
   }
 
@@ -240,7 +247,7 @@ export class AuthService {
     // Their keys are revoked, not orphaned (a key also stops working without its creator).
     await this.options.repository.revokeApiKeysCreatedBy(id, this.now().toISOString());
     await this.options.users.delete(id);
-    this.changed({ userId: id });
+    this.changes.made({ userId: id });
   }
 
   /**
@@ -251,11 +258,11 @@ export class AuthService {
     const user = await this.options.users.findById(id);
     if (!user) throw new AppError('not_found', 'There is no user with that id.');
     if (changes.newPassword !== undefined) {
-      this.currentPasswordGuesses.assertAllowed(id);
+      await this.currentPasswordGuesses.assertAllowed(id);
       // The cheap check first: a weak new password costs no hashing and no guess.
       assertStrongPassword(changes.newPassword, [user.email, user.name]);
       if (!changes.currentPassword || !(await verifyPassword(changes.currentPassword, user.passwordHash))) {
-        this.currentPasswordGuesses.recordFailure(id);
+        await this.currentPasswordGuesses.recordFailure(id);
         throw new AppError('invalid_credentials', 'The current password is wrong.');
       }
       await this.setPassword(user, changes.newPassword, currentToken === null ? {} : { exceptIdHash: sha256(currentToken) });
@@ -277,7 +284,7 @@ export class AuthService {
         throw new AppError('conflict', 'This is the last admin; make another user an admin first.', { reason: 'last_admin' });
       }
       await this.options.users.updateRole(id, changes.role, this.now().toISOString());
-      this.changed({ userId: id });
+      this.changes.made({ userId: id });
     }
     if (changes.password !== undefined) await this.setPassword(user, changes.password, {});
     return this.getUser(id);
@@ -287,7 +294,7 @@ export class AuthService {
     assertStrongPassword(password, [user.email, user.name]);
     await this.options.users.updatePassword(user.id, await hashPassword(password), this.now().toISOString());
     await this.options.repository.deleteLoginSessionsForUser(user.id, keep);
-    this.changed({ userId: user.id });
+    this.changes.made({ userId: user.id });
   }
 
   /** Once true it stays true (the last admin can't be deleted), so it is asked only until then. */
