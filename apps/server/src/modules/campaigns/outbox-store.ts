@@ -148,16 +148,21 @@ export class OutboxStore {
   /**
    * After a crash: a recipient left `sending` takes its message's status when WhatsApp
    * had acknowledged it, and otherwise becomes `unknown` — it is never sent again.
-   * Resolves with the campaigns touched.
+   * Only the campaigns of `sessionIds` when given (what an instance just took over: another
+   * instance may be sending the others right now). Resolves with the campaigns touched.
    */
-  async recoverInterrupted(error: string, at: IsoTimestamp): Promise<string[]> {
-    const rows = await this.db
+  async recoverInterrupted(error: string, at: IsoTimestamp, sessionIds?: readonly string[]): Promise<string[]> {
+    if (sessionIds?.length === 0) return [];
+    let query = this.db
       .selectFrom('campaign_recipients')
       // Ids are unique per session; an incoming message elsewhere may share one, so only ours.
       .leftJoin('messages', (join) => join.onRef('messages.id', '=', 'campaign_recipients.message_id').on('messages.direction', '=', 'out'))
       .select(['campaign_recipients.campaign_id as campaignId', 'campaign_recipients.message_id as messageId', 'messages.status as messageStatus', 'messages.error_code as errorCode', 'messages.error as messageError'])
-      .where('campaign_recipients.status', '=', 'sending')
-      .execute();
+      .where('campaign_recipients.status', '=', 'sending');
+    if (sessionIds) {
+      query = query.where('campaign_recipients.campaign_id', 'in', (eb) => eb.selectFrom('campaigns').select('campaigns.id').where('campaigns.session_id', 'in', sessionIds));
+    }
+    const rows = await query.execute();
     const campaigns = new Set<string>();
     for (const row of rows) {
       campaigns.add(row.campaignId);

@@ -113,15 +113,24 @@ export class CampaignService {
    * campaigns.
    */
   async boot(): Promise<void> {
-    const { repository, store, sessions, logger } = this.options;
-    const touched = await store.recoverInterrupted('Wasla stopped while this message was being sent; it was not resent.', this.now().toISOString());
-    if (touched.length > 0) logger.warn({ campaigns: touched.length }, 'recovered campaign messages interrupted by a stop');
+    const { repository, sessions } = this.options;
+    await this.recover();
     this.following.start();
     for (const sessionId of await repository.sessionsWithStatus(ACTIVE)) {
       if (!sessions.has(sessionId)) continue;
       await this.following.followReadiness(sessions.state(sessionId));
       for (const campaign of await repository.bySessionAndStatus(sessionId, ['scheduled'])) this.lifecycle.awaitTime(campaign);
     }
+  }
+
+  /**
+   * Settles what a stop left behind in the campaigns of `sessionIds` (all when not given:
+   * one process owns every session): a claimed message takes its message's status when
+   * WhatsApp had acknowledged it, and otherwise becomes `unknown` — never sent again.
+   */
+  async recover(sessionIds?: readonly string[]): Promise<void> {
+    const touched = await this.options.store.recoverInterrupted('Wasla stopped while this message was being sent; it was not resent.', this.now().toISOString(), sessionIds);
+    if (touched.length > 0) this.options.logger.warn({ campaigns: touched.length, ...(sessionIds ? { sessionIds } : {}) }, 'recovered campaign messages interrupted by a stop');
   }
 
   async close(): Promise<void> {

@@ -76,6 +76,17 @@ forEachDatabase('campaign storage', (database) => {
       assert.equal(await store.applyMessageStatus('unknown-id', 'read', null, null, at(4)), null);
     });
 
+    it("recovery of the sessions an instance took over leaves other sessions' sends alone (another instance may be sending them)", async () => {
+      await repository.insert(campaign('S', { sessionId: 'sales' }));
+      await recipients.insertRecipients(recipients.db, 'S', 0, [recipient(1)], at(0));
+      await store.claim({ campaignId: 'S', seq: 1 }, { id: 'MS1', sessionId: 'sales', peer: '+966501000001', text: 'Hi' }, at(1));
+      assert.deepEqual(await store.recoverInterrupted('stopped mid-send', at(2), []), []);
+      assert.deepEqual(await store.recoverInterrupted('stopped mid-send', at(2), ['default', 'support']), [], "nothing of 'sales'");
+      assert.equal((await recipients.recipient('S', 1))?.status, 'pending', 'still being sent, as clients see it');
+      assert.deepEqual(await store.recoverInterrupted('stopped mid-send', at(3), ['sales']), ['S']);
+      assert.equal((await recipients.recipient('S', 1))?.status, 'unknown');
+    });
+
     it('after a crash: an acknowledged claim takes its message status, an unacknowledged one becomes unknown', async () => {
       await store.claim({ campaignId: 'A', seq: 2 }, { id: 'M2', sessionId: 'default', peer: '+966501000002', text: 'Hi R2' }, at(5));
       await store.claim({ campaignId: 'A', seq: 3 }, { id: 'M3', sessionId: 'default', peer: '+966501000003', text: 'Hi R3' }, at(6));

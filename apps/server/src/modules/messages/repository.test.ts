@@ -194,4 +194,13 @@ forEachDatabase('MessagesRepository after a stop', (database) => {
     );
     assert.equal((await messages.get('OLD'))?.errorCode, 'interrupted');
   });
+
+  it("an instance that took some sessions over marks only theirs: another instance may be sending the others'", async () => {
+    const messages = new MessagesRepository(database.storage.db);
+    await messages.insert(newMessage('SALES', { createdAt: at(1), sessionId: 'sales' }));
+    await messages.insert(newMessage('SUPPORT', { createdAt: at(1), sessionId: 'support' }));
+    assert.equal(await messages.markInterrupted(at(5), 'stopped', []), 0);
+    assert.equal(await messages.markInterrupted(at(5), 'stopped', ['sales']), 1);
+    assert.deepEqual([(await messages.get('SALES'))?.status, (await messages.get('SUPPORT'))?.status], ['unknown', 'pending']);
+  });
 });

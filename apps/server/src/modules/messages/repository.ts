@@ -134,16 +134,19 @@ export class MessagesRepository {
   /**
    * Outgoing messages still `pending` from before `before` (a previous run that stopped
    * mid-send) become `unknown`: WhatsApp may or may not have them, and they are never
-   * resent. Resolves with how many.
+   * resent. Only those of `sessionIds` when given (the sessions an instance just took).
+   * Resolves with how many.
    */
-  async markInterrupted(before: IsoTimestamp, error: string): Promise<number> {
-    const result = await this.db
+  async markInterrupted(before: IsoTimestamp, error: string, sessionIds?: readonly string[]): Promise<number> {
+    if (sessionIds?.length === 0) return 0;
+    let query = this.db
       .updateTable('messages')
       .set({ status: 'unknown', error, error_code: 'interrupted', updated_at: before })
       .where('direction', '=', 'out')
       .where('status', '=', 'pending')
-      .where('created_at', '<', before)
-      .executeTakeFirst();
+      .where('created_at', '<', before);
+    if (sessionIds) query = query.where('session_id', 'in', sessionIds);
+    const result = await query.executeTakeFirst();
     return Number(result.numUpdatedRows);
   }
 

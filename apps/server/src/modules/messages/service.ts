@@ -80,10 +80,13 @@ export class MessageService {
     return message;
   }
 
-  /** After a restart: sends a previous run left pending are marked unknown, not resent. */
-  async recoverInterrupted(): Promise<void> {
-    const count = await this.options.repository.markInterrupted(this.now(), 'Wasla stopped while this message was being sent; it was not resent.');
-    if (count > 0) this.options.logger.warn({ count }, 'messages interrupted by a stop are marked unknown');
+  /**
+   * After a restart: sends a previous run left pending are marked unknown, not resent —
+   * those of `sessionIds` when given (what an instance just took over), otherwise all.
+   */
+  async recoverInterrupted(sessionIds?: readonly string[]): Promise<void> {
+    const count = await this.options.repository.markInterrupted(this.now(), 'Wasla stopped while this message was being sent; it was not resent.', sessionIds);
+    if (count > 0) this.options.logger.warn({ count, ...(sessionIds ? { sessionIds } : {}) }, 'messages interrupted by a stop are marked unknown');
   }
 
   /** Applies WhatsApp receipts; a status only ever moves forward. */
