@@ -3,9 +3,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 
 export const NGINX_BINARY = process.env.WASLA_TEST_NGINX ?? '/usr/sbin/nginx';
 const TEMPLATE = new URL('../../../deploy/nginx.conf.template', import.meta.url);
@@ -22,16 +22,6 @@ export interface TestNginx {
   close(): Promise<void>;
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** The configuration for these instances, from the template the deployment guide uses. */
 export function nginxConfig(input: { listen: string; upstreams: string[]; prefix: string }): string {

@@ -4,9 +4,9 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from './free-port.js';
 
 export const REDIS_SERVER_BINARY = process.env.WASLA_TEST_REDIS_SERVER ?? '/usr/bin/redis-server';
 
@@ -42,17 +42,6 @@ export interface TestRedisServer {
   close(): Promise<void>;
 }
 
-/** A free port on 127.0.0.1 now (the kernel's pick; redis-server's own `--port 0` means no TCP at all). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 /** Starts a redis-server of the test's own on a free port; the caller closes it. */
 export async function startRedisServer(): Promise<TestRedisServer> {
