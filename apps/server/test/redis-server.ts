@@ -42,7 +42,6 @@ export interface TestRedisServer {
   close(): Promise<void>;
 }
 
-
 /** Starts a redis-server of the test's own on a free port; the caller closes it. */
 export async function startRedisServer(): Promise<TestRedisServer> {
   if (!existsSync(REDIS_SERVER_BINARY)) throw new Error(`redis-server not found at ${REDIS_SERVER_BINARY} (apt-get install redis-server)`);
