@@ -52,6 +52,7 @@ describe('the OpenAPI document', () => {
       if (method !== 'get') assert.ok(operation.responses['403'], `${method} ${url} documents 403`);
     }
     assert.ok(document.paths['/api/users']?.get?.responses['403'], 'admin routes document 403');
+    assert.ok(document.paths['/api/cluster']?.get?.responses['403'], 'GET /api/cluster (admins) documents 403');
     assert.deepEqual(document.paths['/api/auth/login']?.post?.security, [], 'login needs no credentials');
   });
 

@@ -112,6 +112,7 @@ for (const database of databases) {
       assert.ok(protectedRoutes.length >= 40, `only ${protectedRoutes.length} protected routes`);
       assert.ok(routes.filter((route) => route.admin).length >= 12, 'the admin routes were found');
       assert.ok(routes.some((route) => route.url === '/metrics'), '/metrics is in the table');
+      assert.ok(routes.some((route) => route.url === '/api/cluster' && route.admin), '/api/cluster is in the table, for admins only');
     });
 
     test('without credentials, no spelling of any protected route answers data (also body-less POSTs, as a foreign page sends)', async () => {
