@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { AppError, ERROR_STATUS, isAppError } from '../errors/app-error.js';
 import type { ErrorCode } from '../errors/app-error.js';
+import { createRedisClient } from '../storage/redis-client.js';
 
 /**
  * Commands one instance asks another to carry out, by name: what each takes and what it
@@ -43,7 +44,6 @@ export interface CommandChannelOptions {
 
 const DEFAULT_PREFIX = 'wasla:commands';
 const DEFAULT_TIMEOUT_MS = 15_000;
-const reconnectDelay = (attempt: number): number => Math.min(50 * 2 ** Math.min(attempt, 6), 2000);
 
 function isErrorCode(code: string): code is ErrorCode {
   return Object.hasOwn(ERROR_STATUS, code);
@@ -69,9 +69,8 @@ export class CommandChannel<C extends CommandMap> {
   private constructor(private readonly options: CommandChannelOptions) {
     this.prefix = options.prefix ?? DEFAULT_PREFIX;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
-    const common = { lazyConnect: true, retryStrategy: reconnectDelay, connectionName: `wasla:${options.instanceId}:commands` };
-    this.publisher = new Redis(options.url, { ...common, enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    this.subscriber = new Redis(options.url, { ...common, maxRetriesPerRequest: null });
+    this.publisher = createRedisClient(options.url, { instanceId: options.instanceId, failFast: true });
+    this.subscriber = createRedisClient(options.url, { instanceId: options.instanceId, failFast: false });
     for (const client of [this.publisher, this.subscriber]) {
       client.on('error', (error: Error) => options.logger.debug({ err: error }, 'redis connection error (commands)'));
     }
