@@ -45,13 +45,18 @@ import { memoryAttemptLimiters } from './modules/auth/attempts.js';
 import type { AttemptLimiters } from './modules/auth/attempts.js';
 import { RedisAttemptLimiters } from './modules/auth/redis-attempts.js';
 import { authRoutes } from './modules/auth/routes.js';
+import { Registry } from 'prom-client';
 import { createMetrics } from './modules/health/metrics.js';
+import { createClusterMetrics } from './modules/health/cluster-metrics.js';
 import type { AppMetrics } from './modules/health/metrics.js';
 import { unfinishedCampaigns } from './modules/health/campaign-outcomes.js';
 import type { ReadinessCheck } from './modules/health/readiness.js';
 import { healthRoutes } from './modules/health/routes.js';
 import { WsHub } from './ws/hub.js';
 import { clusterRoutes, singleProcessView } from './cluster/routes.js';
+import { ClusterNode } from './cluster/node.js';
+import { LocalRouter } from './cluster/owner-router.js';
+import { NO_FENCE } from './cluster/fence.js';
 
 /** Replaceable parts, for tests and other deployments. */
 export interface AppDeps {
@@ -107,9 +112,50 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   const logger = deps.logger ?? createLogger(config.logLevel);
   const storage = deps.storage ?? (await openStorage({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, logger }));
   const epoch = Date.now();
-  const bus = deps.bus ?? new InProcessEventBus(logger);
+  const registry = new Registry();
+  const clusterMetrics = createClusterMetrics(registry);
+  // Cluster mode: the keeper hands this instance its sessions; the services take them up
+  // and let them go (the listener runs only once `listen` joined the cluster).
+  const cluster: ClusterNode | null = config.cluster
+    ? await ClusterNode.connect({
+        config: config.cluster,
+        storage,
+        logger,
+        sessionsToRun: async (): Promise<string[]> => (await sessionsRepository.list()).filter((record) => record.desiredState === 'running').map((record) => record.id),
+        sessions: {
+          acquired: async (sessionId, lease) => {
+            await sessions.adopt(sessionId, lease.token);
+            // What the last owner left unfinished is settled before anything is sent again.
+            await messages.recoverInterrupted([sessionId]);
+            await campaigns.adopt(sessionId);
+            await sessions.resume(sessionId);
+          },
+          lost: async (sessionId) => {
+            sessions.abandon(sessionId);
+            await campaigns.drop(sessionId);
+          },
+          releasing: async (sessionId) => {
+            await campaigns.drop(sessionId);
+            await sessions.release(sessionId);
+          },
+        },
+        onResync: () => {
+          auth.forgetCachedPrincipals();
+          void sessions.reread().then(
+            (moved) => {
+              for (const state of moved) cluster?.bus.deliverHere('session_update', state);
+            },
+            (error: unknown) => logger.error({ err: error }, 'could not read the sessions again after Redis came back'),
+          );
+        },
+        metrics: clusterMetrics,
+      })
+    : null;
+  const bus = deps.bus ?? cluster?.bus ?? new InProcessEventBus(logger);
+  const router = cluster?.router ?? new LocalRouter();
+  const fence = cluster?.fence ?? NO_FENCE;
 
-  const waAuth = new WaAuthRepository(storage.db);
+  const waAuth = new WaAuthRepository(storage.db, undefined, fence);
   const messagesRepository = new MessagesRepository(storage.db);
   const whatsappStores = { repository: waAuth, sentMessages: messagesRepository, retryCounts: new WaRetryRepository(storage.db), logger };
   const provider = deps.whatsapp
@@ -121,22 +167,32 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
         ...whatsappStores,
       });
 
-  const sessionsRepository = new SessionsRepository(storage.db);
+  const sessionsRepository = new SessionsRepository(storage.db, undefined, fence);
   // The sessions publish what WhatsApp says on the bus (receipts, incoming messages, LID
   // mappings); the services below subscribe to it, so each is built once, in order.
-  const sessions = new SessionService({ provider, repository: sessionsRepository, bus, logger, backoff: config.whatsapp.backoff, epoch });
+  const sessions = new SessionService({
+    provider,
+    repository: sessionsRepository,
+    bus,
+    router,
+    logger,
+    backoff: config.whatsapp.backoff,
+    epoch,
+    adoptedOnly: cluster !== null,
+  });
   const incoming = new IncomingMessages({ store: new InboundStore(storage.db), bus, logger, sessions });
   const suppressions = new SuppressionsRepository(storage.db);
-  const messages = new MessageService({ repository: messagesRepository, suppressions, sessions, bus, logger, defaultCountry: config.defaultCountry });
+  const messages = new MessageService({ repository: messagesRepository, suppressions, sessions, router, bus, logger, defaultCountry: config.defaultCountry });
   const campaignsRepository = new CampaignsRepository(storage.db);
   const recipients = new RecipientsRepository(storage.db);
   const campaigns = new CampaignService({
     repository: campaignsRepository,
     recipients,
-    store: new OutboxStore(storage.db),
+    store: new OutboxStore(storage.db, fence),
     suppressions,
     sessions,
     messages,
+    router,
     bus,
     logger,
     defaultCountry: config.defaultCountry,
@@ -148,7 +204,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   const auth = new AuthService({ users: new UsersRepository(storage.db), repository: new AuthRepository(storage.db), sessionTtlMs: config.auth.sessionTtlMs, logger, bus, attempts });
   await auth.ensureInitialAdmin(config.initialAdmin);
   // Read by the gauges at each scrape only, so the WebSocket hub built below is there by then.
-  const metrics = createMetrics({ bus, sessions, wsClients: () => ws.size, unfinishedCampaigns: unfinishedCampaigns(campaignsRepository, recipients) });
+  const metrics = createMetrics({
+    registry,
+    cluster: clusterMetrics,
+    bus,
+    sessions,
+    wsClients: () => ws.size,
+    unfinishedCampaigns: unfinishedCampaigns(campaignsRepository, recipients),
+    ...(cluster ? { ownsSession: (sessionId: string) => sessions.runsHere(sessionId) } : {}),
+  });
 
   const http = Fastify({
     // pino's Logger is Fastify's logger; the cast only narrows the generic parameter.
@@ -216,13 +280,14 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
 
   let closing: Promise<void> | null = null;
   const readinessChecks: ReadinessCheck[] = [{ name: 'database', probe: () => storage.ping() }];
-  if (deps.redisReachable) readinessChecks.push({ name: 'redis', probe: deps.redisReachable });
+  const redisReachable = deps.redisReachable ?? (cluster ? () => cluster.bus.connected : undefined);
+  if (redisReachable) readinessChecks.push({ name: 'redis', probe: redisReachable });
   await http.register(healthRoutes, { checks: readinessChecks, closing: () => closing !== null, metrics: metrics.registry });
   await http.register(authRoutes, { auth, cookieSecure: config.auth.cookieSecure, loginRateLimit: config.auth.loginRateLimit });
   await http.register(sessionRoutes, { sessions, repository: sessionsRepository, defaultCountry: config.defaultCountry });
   const startedAt = new Date();
   await http.register(clusterRoutes, {
-    view: singleProcessView({ address: () => listenAddress(http), sessions: () => sessions.ids(), startedAt }),
+    view: cluster?.view ?? singleProcessView({ address: () => listenAddress(http), sessions: () => sessions.ids(), startedAt }),
   });
   await http.register(messageRoutes, { messages });
   await http.register(campaignRoutes, { campaigns, repository: campaignsRepository, recipients, messages: messagesRepository });
@@ -232,8 +297,13 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   await sessions.boot(false);
   // Before the campaigns recover what a stop interrupted, so what recovery changes is counted.
   await metrics.campaignOutcomes.follow();
-  await campaigns.boot();
-  await messages.recoverInterrupted();
+  if (cluster) {
+    // Each session's campaigns and messages are settled when this instance takes it (above).
+    campaigns.follow();
+  } else {
+    await campaigns.boot();
+    await messages.recoverInterrupted();
+  }
 
   return {
     http,
@@ -249,12 +319,15 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
     epoch,
     async listen() {
       const address = await http.listen({ port: config.port, host: config.host });
-      if (config.whatsapp.autostart) await sessions.boot(true);
+      if (cluster) await cluster.start(listenAddress(http));
+      else if (config.whatsapp.autostart) await sessions.boot(true);
       return address;
     },
     close() {
       closing ??= closeInOrder([
         () => ws.close(),
+        // Every session handed to another instance before anything here stops.
+        async () => cluster?.leave(),
         () => campaigns.close(),
         () => sessions.shutdown(),
         async () => {
@@ -264,6 +337,7 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
         },
         () => http.close(),
         async () => sharedAttempts?.close(),
+        async () => cluster?.close(),
         () => storage.close(),
       ]);
       return closing;

@@ -13,15 +13,6 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  if (config.cluster) {
-    // The parts exist (leases, fencing, the Redis bus, shared limits) but sessions are not yet
-    // handed between instances: two instances would both connect the number and fight (440).
-    process.stderr.write(
-      'REDIS_URL is set, but running several Wasla instances is not finished in this version: each would connect ' +
-        'every WhatsApp number and WhatsApp would disconnect them in turn. Leave REDIS_URL unset and run one instance.\n',
-    );
-    process.exit(2);
-  }
   const logger = createLogger(config.logLevel);
   const app = await buildApp(config, { logger });
   const address = await app.listen();

@@ -55,13 +55,13 @@ export class HeldLeases {
     private readonly monotonicNow: () => number,
   ) {}
 
-  /** Holds a lease just taken, and tells the listener to start the session. */
-  hold(lease: HeldLease, cause: TakeoverCause): void {
+  /** Holds a lease just taken, and tells the listener to start the session; resolves once the listener is done. */
+  hold(lease: HeldLease, cause: TakeoverCause): Promise<void> {
     const { sessionId, token } = lease;
     this.set(lease);
     this.counts.takeovers[cause] += 1;
     this.log.info({ sessionId, token, cause }, "took the session's lease");
-    this.notify('acquired', sessionId, () => this.listener.acquired(sessionId, lease, cause));
+    return this.notify('acquired', sessionId, () => this.listener.acquired(sessionId, lease, cause));
   }
 
   /** Holds a renewed lease until its new local deadline. */
@@ -76,7 +76,7 @@ export class HeldLeases {
     this.retiredLeases.set(sessionId, { token: lease.token, lost: true });
     this.counts.losses[reason] += 1;
     this.log.warn({ sessionId, token: lease.token, reason }, "lost the session's lease: it stops here");
-    this.notify('lost', sessionId, () => this.listener.lost(sessionId, reason));
+    void this.notify('lost', sessionId, () => this.listener.lost(sessionId, reason));
   }
 
   /** Drops a lease given up on purpose (the listener stopped the session); false when it was lost meanwhile. */
@@ -157,13 +157,12 @@ export class HeldLeases {
     return held.lease;
   }
 
-  /** Calls the listener; one that throws or rejects is logged and changes nothing here. */
-  private notify(call: keyof KeeperListener, sessionId: string, listener: () => void | Promise<void>): void {
-    const failed = (error: unknown) => this.log.error({ err: error, sessionId }, `the keeper's listener failed on ${call}`);
+  /** Calls the listener; one that throws or rejects is logged and changes nothing here. Never rejects. */
+  private async notify(call: keyof KeeperListener, sessionId: string, listener: () => void | Promise<void>): Promise<void> {
     try {
-      Promise.resolve(listener()).catch(failed);
+      await listener();
     } catch (error) {
-      failed(error);
+      this.log.error({ err: error, sessionId }, `the keeper's listener failed on ${call}`);
     }
   }
 }

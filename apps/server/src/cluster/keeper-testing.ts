@@ -70,7 +70,7 @@ export class TestCluster {
     const keeper = new SessionKeeper(
       { db: pool.db.withPlugin(line), dialect: pool.dialect },
       {
-        instance: { id, address: `127.0.0.1:${3000 + this.members.size}`, pid: 1000 + this.members.size },
+        instance: { id, pid: 1000 + this.members.size },
         ttlMs: this.ttlMs,
         sessionsToRun: () => Promise.resolve(this.sessions),
         listener: {
@@ -97,7 +97,7 @@ export class TestCluster {
       },
     );
     this.members.set(id, { keeper, line });
-    await keeper.start();
+    await keeper.start(`127.0.0.1:${3000 + this.members.size}`);
     return keeper;
   }
 

@@ -16,8 +16,8 @@ export type { KeeperCounters, KeeperListener, LossReason } from './held-leases.j
 export type { TakeoverCause } from './keeper-plan.js';
 
 export interface SessionKeeperOptions {
-  /** This instance, as the others and `/api/cluster` see it. */
-  instance: InstanceRegistration;
+  /** This instance, as the others and `/api/cluster` see it (its address once it listens: `start`). */
+  instance: Omit<InstanceRegistration, 'address'>;
   /** `LEASE_TTL_MS`; the keeper ticks every third of it. */
   ttlMs: number;
   /** The sessions that should be running somewhere: those whose desired state is `running`. */
@@ -52,9 +52,16 @@ export class SessionKeeper {
   private readonly monotonicNow: () => number;
   private readonly log: Logger;
   private phase: Phase = 'new';
+  private registration: InstanceRegistration = { id: '', address: '', pid: 0 };
   private stopping: Promise<void> | null = null;
   /** Sessions on their way out of this instance: being stopped by the listener, then the lease given up. */
   private readonly moving = new Map<string, { step: 'releasing' | 'handing'; done: Promise<void> }>();
+  /**
+   * Sessions claimed for a command (monotonic time of the claim): kept here for a TTL even
+   * if they should not run, so the command that claimed one is carried out before the
+   * session is released again.
+   */
+  private readonly claimed = new Map<string, number>();
   /** Since when (monotonic) each session that should run has been seen with nobody holding its lease. */
   private unownedSince = new Map<string, number>();
 
@@ -77,14 +84,15 @@ export class SessionKeeper {
    * together see each other before placing anything, instead of one taking every session
    * and handing most of them on.
    */
-  async start(): Promise<void> {
+  async start(address: string): Promise<void> {
     if (this.phase !== 'new') throw new Error('A SessionKeeper starts once');
-    await this.registry.register(this.options.instance);
+    this.registration = { ...this.options.instance, address };
+    await this.registry.register(this.registration);
     // Leases still under this id are a previous life's (a restart with the same INSTANCE_ID):
     // never taken up as if handed over, but freed and taken again with a new token.
     for (const record of await this.leases.records()) if (record.owner === this.instanceId) this.held.retire(record);
     this.phase = 'running';
-    this.log.info({ address: this.options.instance.address, pid: this.options.instance.pid }, 'joined the cluster');
+    this.log.info({ address, pid: this.registration.pid }, 'joined the cluster');
     this.ticker.start();
   }
 
@@ -113,6 +121,41 @@ export class SessionKeeper {
 
   counters(): KeeperCounters {
     return this.held.counters();
+  }
+
+  /**
+   * Takes the session's lease now, if nobody holds it: a command for a session nobody
+   * runs arrived at the instance placement prefers for it. Resolves once the listener has
+   * taken the session up — true — or false when another instance holds it (or this one
+   * is not running).
+   */
+  async claim(sessionId: string): Promise<boolean> {
+    if (this.held.has(sessionId)) return true;
+    if (this.phase !== 'running' || this.moving.has(sessionId)) return false;
+    const lease = await this.leases.acquire(sessionId);
+    if (!lease) return false;
+    if (this.phase !== 'running') {
+      await this.release(lease);
+      return false;
+    }
+    this.claimed.set(sessionId, this.monotonicNow());
+    await this.held.hold(lease, 'free');
+    return true;
+  }
+
+  /** The instance that holds the session's lease now, or null when nobody does. */
+  async ownerOf(sessionId: string): Promise<string | null> {
+    return (await this.leases.owner(sessionId))?.owner ?? null;
+  }
+
+  /** The live instances that take sessions (not leaving), by id: where placement puts them. */
+  async placingInstances(): Promise<string[]> {
+    return (await this.registry.statuses()).filter((instance) => instance.live && !instance.leaving).map((instance) => instance.id);
+  }
+
+  /** The live instances with the sessions each owns, for `GET /api/cluster`. */
+  listLive(): ReturnType<InstanceRegistry['listLive']> {
+    return this.registry.listLive();
   }
 
   /** Ticks now instead of at its time (after the tick in progress): a session was just started, or handed here. */
@@ -164,7 +207,7 @@ export class SessionKeeper {
     try {
       if (await this.registry.heartbeat(this.instanceId)) return true;
       this.log.warn('this instance was removed from the cluster while running; registering again');
-      await this.registry.register(this.options.instance);
+      await this.registry.register(this.registration);
       if (this.phase === 'leaving') await this.registry.markLeaving(this.instanceId);
       return true;
     } catch (error) {
@@ -215,10 +258,10 @@ export class SessionKeeper {
       return;
     }
     if (this.phase !== 'running') return;
-    const [wanted, instances, records] = reads;
+    const [toRun, instances, records] = reads;
     const plan = planPlacement({
       instanceId: this.instanceId,
-      wanted,
+      wanted: [...new Set([...toRun, ...this.recentlyClaimed()])],
       instances,
       records,
       held: new Set(this.held.all().map((lease) => lease.sessionId)),
@@ -231,6 +274,12 @@ export class SessionKeeper {
     this.unownedSince = plan.unownedSince;
     for (const { sessionId, to } of plan.move) this.move(sessionId, to);
     await Promise.all([this.take(plan.take), this.adopt(plan.adopt), ...plan.release.map((record) => this.release(record))]);
+  }
+
+  private recentlyClaimed(): string[] {
+    const since = this.monotonicNow() - this.options.ttlMs;
+    for (const [sessionId, at] of this.claimed) if (at < since || !this.held.has(sessionId)) this.claimed.delete(sessionId);
+    return [...this.claimed.keys()];
   }
 
   /** Takes the free leases placement gives this instance, in one statement. */
@@ -250,7 +299,7 @@ export class SessionKeeper {
       return;
     }
     const causeOf = new Map(wanted.map(({ sessionId, cause }) => [sessionId, cause]));
-    for (const lease of taken) this.held.hold(lease, causeOf.get(lease.sessionId) ?? 'free');
+    for (const lease of taken) void this.held.hold(lease, causeOf.get(lease.sessionId) ?? 'free');
   }
 
   /**
@@ -271,7 +320,7 @@ export class SessionKeeper {
       await Promise.all(adopted.map((lease) => this.release(lease)));
       return;
     }
-    for (const lease of adopted) if (!this.held.has(lease.sessionId)) this.held.hold(lease, 'handover');
+    for (const lease of adopted) if (!this.held.has(lease.sessionId)) void this.held.hold(lease, 'handover');
   }
 
   /** Starts moving a held session out: `to` the instance it belongs to, or released when null. */

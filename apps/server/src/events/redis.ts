@@ -104,6 +104,11 @@ export class RedisEventBus implements EventBus {
     });
   }
 
+  /** Delivers an event to this instance's listeners only (a state read again after an outage, which the others read themselves). */
+  deliverHere<E extends ServerEventName>(event: E, payload: ServerEvents[E]): void {
+    this.local.publish(event, payload);
+  }
+
   subscribe<E extends ServerEventName>(event: E, listener: EventListener<E>): () => void {
     return this.local.subscribe(event, listener);
   }

@@ -11,6 +11,8 @@ const SETTLE_BEFORE_PAUSE_MS = 5_000;
 
 export interface SessionFollowingOptions {
   bus: EventBus;
+  /** Whether this instance runs the session (one process runs all): only the owner follows it. */
+  runsHere(sessionId: string): boolean;
   repository: CampaignsRepository;
   store: OutboxStore;
   outboxes: SessionOutboxes;
@@ -48,8 +50,15 @@ export class SessionFollowing {
     this.unsubscribe = [];
   }
 
+  /** The session runs elsewhere now (cluster mode): followed from scratch if it comes back. */
+  forget(sessionId: string): void {
+    this.readiness.delete(sessionId);
+    this.restrictions.delete(sessionId);
+  }
+
   private readonly onSessionUpdate = (state: SessionState): void => {
     const { logger, outboxes } = this.options;
+    if (!this.options.runsHere(state.sessionId)) return;
     const restricted = state.restriction !== null;
     if (this.restrictions.get(state.sessionId) !== restricted) {
       this.restrictions.set(state.sessionId, restricted);
@@ -120,7 +129,7 @@ export class SessionFollowing {
    * the outbox waiting for a message's ack, then the recipient it was sent to.
    */
   private readonly onMessageStatus = async (event: MessageStatusEvent): Promise<void> => {
-    if (event.status === 'pending') return;
+    if (event.status === 'pending' || !this.options.runsHere(event.sessionId)) return;
     const { outboxes, store } = this.options;
     outboxes.messageStatus(event);
     const reason = event.status === 'failed' ? event.errorCode : null;

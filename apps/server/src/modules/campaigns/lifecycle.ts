@@ -144,6 +144,11 @@ export class CampaignLifecycle {
     this.schedule.arm(record);
   }
 
+  /** The session runs elsewhere now (cluster mode): its scheduled campaigns are started there. */
+  forgetSession(sessionId: string): void {
+    this.schedule.disarmSession(sessionId);
+  }
+
   close(): void {
     this.schedule.close();
   }

@@ -69,6 +69,14 @@ export class SessionOutboxes implements OutboxHost {
     this.outboxes.get(event.sessionId)?.messageStatus(event);
   }
 
+  /** The session runs elsewhere now (cluster mode): its outbox stops here. */
+  async drop(sessionId: string): Promise<void> {
+    const outbox = this.outboxes.get(sessionId);
+    if (!outbox) return;
+    this.outboxes.delete(sessionId);
+    await outbox.stop();
+  }
+
   async close(): Promise<void> {
     this.closed = true;
     await Promise.all([...this.outboxes.values()].map((outbox) => outbox.stop()));

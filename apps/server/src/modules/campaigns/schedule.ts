@@ -5,7 +5,7 @@ const MAX_TIMER_MS = 2_147_483_647;
 
 /** One timer per scheduled campaign, which calls `due` when its time comes. */
 export class ScheduledStarts {
-  private readonly timers = new Map<string, NodeJS.Timeout>();
+  private readonly timers = new Map<string, { timer: NodeJS.Timeout; sessionId: string }>();
 
   constructor(
     private readonly due: (campaignId: string) => void,
@@ -21,17 +21,22 @@ export class ScheduledStarts {
       else this.due(record.id);
     }, Math.min(Math.max(0, wait), MAX_TIMER_MS));
     timer.unref();
-    this.timers.set(record.id, timer);
+    this.timers.set(record.id, { timer, sessionId: record.sessionId });
   }
 
   disarm(campaignId: string): void {
-    const timer = this.timers.get(campaignId);
-    if (timer) clearTimeout(timer);
+    const armed = this.timers.get(campaignId);
+    if (armed) clearTimeout(armed.timer);
     this.timers.delete(campaignId);
   }
 
+  /** The session runs elsewhere now (cluster mode): its owner starts its campaigns. */
+  disarmSession(sessionId: string): void {
+    for (const [campaignId, armed] of this.timers) if (armed.sessionId === sessionId) this.disarm(campaignId);
+  }
+
   close(): void {
-    for (const timer of this.timers.values()) clearTimeout(timer);
+    for (const { timer } of this.timers.values()) clearTimeout(timer);
     this.timers.clear();
   }
 }

@@ -4,6 +4,7 @@ import { AppError } from '../../errors/app-error.js';
 import type { EventBus } from '../../events/events.js';
 import type { MessageService } from '../messages/service.js';
 import type { SessionService } from '../sessions/service.js';
+import type { CampaignChange, SessionRouter } from '../../cluster/owner-router.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { CampaignChanges } from './changes.js';
 import { copyCampaign } from './copies.js';
@@ -26,6 +27,8 @@ export interface CampaignServiceOptions {
   suppressions: SuppressionsRepository;
   sessions: SessionService;
   messages: MessageService;
+  /** Where a change of a campaign is carried out: on the instance that runs its session. */
+  router: SessionRouter;
   bus: EventBus;
   logger: Logger;
   defaultCountry: string;
@@ -93,7 +96,8 @@ export class CampaignService {
       ...(random ? { random } : {}),
     });
     this.lifecycle = new CampaignLifecycle({ repository, recipients, store, sessions, outboxes: this.outboxes, changes, logger });
-    this.following = new SessionFollowing({ bus, repository, store, outboxes: this.outboxes, changes, logger });
+    this.following = new SessionFollowing({ bus, runsHere: (id) => sessions.runsHere(id), repository, store, outboxes: this.outboxes, changes, logger });
+    options.router.handle('campaign.change', ({ campaignId, change }) => this.lifecycle[change](campaignId));
   }
 
   private now(): Date {
@@ -117,10 +121,36 @@ export class CampaignService {
     await this.recover();
     this.following.start();
     for (const sessionId of await repository.sessionsWithStatus(ACTIVE)) {
-      if (!sessions.has(sessionId)) continue;
-      await this.following.followReadiness(sessions.state(sessionId));
-      for (const campaign of await repository.bySessionAndStatus(sessionId, ['scheduled'])) this.lifecycle.awaitTime(campaign);
+      if (sessions.has(sessionId)) await this.takeUp(sessionId);
     }
+  }
+
+  /** Cluster mode: follows the sessions and messages; the sessions' campaigns are taken up as the sessions are (`adopt`). */
+  follow(): void {
+    this.following.start();
+  }
+
+  /**
+   * Cluster mode: this instance took the session over: settles what its last owner left
+   * in its campaigns (`recover`), then follows its readiness and picks up its running and
+   * scheduled campaigns.
+   */
+  async adopt(sessionId: string): Promise<void> {
+    await this.recover([sessionId]);
+    if ((await this.options.repository.bySessionAndStatus(sessionId, ACTIVE)).length > 0) await this.takeUp(sessionId);
+  }
+
+  /** Cluster mode: the session left this instance: its outbox and scheduled starts stop here. */
+  async drop(sessionId: string): Promise<void> {
+    this.lifecycle.forgetSession(sessionId);
+    this.following.forget(sessionId);
+    await this.outboxes.drop(sessionId);
+  }
+
+  private async takeUp(sessionId: string): Promise<void> {
+    const { repository, sessions } = this.options;
+    await this.following.followReadiness(sessions.state(sessionId));
+    for (const campaign of await repository.bySessionAndStatus(sessionId, ['scheduled'])) this.lifecycle.awaitTime(campaign);
   }
 
   /**
@@ -187,7 +217,7 @@ export class CampaignService {
 
   /** Starts a draft: at once, or at its `scheduledAt`. Refuses when a recipient lacks a variable. */
   start(id: string): Promise<Campaign> {
-    return this.lifecycle.start(id);
+    return this.change(id, 'start');
   }
 
   /** Whether Start will work and who will receive the message: what the editor shows before Start. */
@@ -196,15 +226,21 @@ export class CampaignService {
   }
 
   pause(id: string): Promise<Campaign> {
-    return this.lifecycle.pause(id);
+    return this.change(id, 'pause');
   }
 
   resume(id: string): Promise<Campaign> {
-    return this.lifecycle.resume(id);
+    return this.change(id, 'resume');
   }
 
   cancel(id: string): Promise<Campaign> {
-    return this.lifecycle.cancel(id);
+    return this.change(id, 'cancel');
+  }
+
+  /** Carried out where the campaign's session runs, since its outbox is there. */
+  private async change(id: string, change: CampaignChange): Promise<Campaign> {
+    const { sessionId } = await this.record(id);
+    return this.options.router.run('campaign.change', { sessionId, campaignId: id, change });
   }
 
   // ---- Copies and deleting drafts ----

@@ -20,8 +20,12 @@ export interface AppMetrics {
 }
 
 export interface AppMetricsInput {
+  /** Where the metrics are registered; a new registry by default. */
+  registry?: Registry;
+  /** The cluster's metrics when they were made before the app's (`createClusterMetrics` on the same registry). */
+  cluster?: ClusterMetrics;
   bus: EventBus;
-  sessions: SessionService;
+  sessions: Pick<SessionService, 'statesHere'>;
   wsClients(): number;
   /** The unfinished campaigns (of one session, or all) with their counts now. */
   unfinishedCampaigns(sessionId?: string): Promise<CampaignCounts[]>;
@@ -34,18 +38,18 @@ export interface AppMetricsInput {
 
 /** Prometheus metrics of one app instance. */
 export function createMetrics(input: AppMetricsInput): AppMetrics {
-  const registry = new Registry();
+  const registry = input.registry ?? new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'wasla_' });
 
   new Gauge({
     name: 'wasla_sessions',
-    help: 'WhatsApp sessions by status',
+    help: 'WhatsApp sessions this instance runs, by status',
     labelNames: ['status'],
     registers: [registry],
     collect() {
       this.reset();
       for (const status of SESSION_STATUSES) this.set({ status }, 0);
-      for (const state of input.sessions.states()) this.inc({ status: state.status });
+      for (const state of input.sessions.statesHere()) this.inc({ status: state.status });
     },
   });
   new Gauge({
@@ -75,5 +79,5 @@ export function createMetrics(input: AppMetricsInput): AppMetrics {
     unfinished: input.unfinishedCampaigns,
     sends: owned,
   });
-  return { registry, http: createHttpMetrics(registry), cluster: createClusterMetrics(registry), campaignOutcomes };
+  return { registry, http: createHttpMetrics(registry), cluster: input.cluster ?? createClusterMetrics(registry), campaignOutcomes };
 }

@@ -6,12 +6,15 @@ import { normalizePhone } from '../../phone/phone-number.js';
 import type { ReceiptUpdate } from '../../whatsapp/provider.js';
 import type { SuppressionsRepository } from '../suppressions/repository.js';
 import type { SessionService } from '../sessions/service.js';
+import type { SessionRouter } from '../../cluster/owner-router.js';
 import type { MessagesRepository } from './repository.js';
 
 export interface MessageServiceOptions {
   repository: MessagesRepository;
   suppressions: SuppressionsRepository;
   sessions: SessionService;
+  /** Where a send is carried out: on the instance that runs the session. */
+  router: SessionRouter;
   bus: EventBus;
   logger: Logger;
   defaultCountry: string;
@@ -25,6 +28,7 @@ export class MessageService {
   /** Follows the sessions' receipts: each one moves its message's status forward, stored, then published. */
   constructor(private readonly options: MessageServiceOptions) {
     this.stopFollowingReceipts = options.bus.subscribe('receipts', ({ sessionId, updates }) => this.applyReceipts(sessionId, updates));
+    options.router.handle('message.send', ({ sessionId, to, text }) => this.sendHere(sessionId, to, text));
   }
 
   close(): void {
@@ -40,6 +44,17 @@ export class MessageService {
    * recorded; the send itself finishes in the background and reports by status.
    */
   async send(sessionId: string, to: string, text: string): Promise<Message> {
+    // What can be refused without the session's connection is refused here, wherever it runs.
+    normalizePhone(to, this.options.defaultCountry);
+    await this.options.sessions.assertExists(sessionId);
+    this.options.sessions.assertNotRestricted(sessionId);
+    this.options.sessions.assertReady(sessionId);
+    if (text.trim().length === 0) throw new AppError('validation_failed', 'The message text is empty.');
+    return this.options.router.run('message.send', { sessionId, to, text });
+  }
+
+  /** `send`, on the instance that runs the session. */
+  private async sendHere(sessionId: string, to: string, text: string): Promise<Message> {
     const phone = normalizePhone(to, this.options.defaultCountry);
     // Like a campaign: nothing goes out while WhatsApp has restricted the number.
     this.options.sessions.assertNotRestricted(sessionId);

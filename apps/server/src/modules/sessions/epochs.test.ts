@@ -8,6 +8,7 @@ import { InProcessEventBus } from '../../events/in-process.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { SessionsRepository } from './repository.js';
 import { SessionService } from './service.js';
+import { LocalRouter } from '../../cluster/owner-router.js';
 import { fakeProvider } from './fake-provider.js';
 
 const silent = pino({ level: 'silent' });
@@ -16,7 +17,7 @@ const silent = pino({ level: 'silent' });
 function processAt(database: TestDatabase, epoch: number) {
   const { provider, listener } = fakeProvider();
   const repository = new SessionsRepository(database.storage.db);
-  const sessions = new SessionService({ provider, repository, bus: new InProcessEventBus(silent), logger: silent, backoff: DEFAULT_BACKOFF, epoch });
+  const sessions = new SessionService({ provider, repository, bus: new InProcessEventBus(silent), logger: silent, backoff: DEFAULT_BACKOFF, router: new LocalRouter(), epoch });
   return { sessions, repository, listener };
 }
 

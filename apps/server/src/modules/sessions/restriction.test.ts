@@ -6,13 +6,14 @@ import { InProcessEventBus } from '../../events/in-process.js';
 import { DEFAULT_BACKOFF } from './backoff.js';
 import { SessionsRepository } from './repository.js';
 import { SessionService } from './service.js';
+import { LocalRouter } from '../../cluster/owner-router.js';
 import { fakeProvider } from './fake-provider.js';
 
 forEachDatabase("the number's restriction in the session service", (database) => {
   it('a 463 ack restricts the number once; the late copy Baileys sends of the same ack does not restrict it again after a person lifted it', async () => {
     const { provider, listener } = fakeProvider();
     const repository = new SessionsRepository(database.storage.db);
-    const sessions = new SessionService({ provider, repository, bus: new InProcessEventBus(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), backoff: DEFAULT_BACKOFF, epoch: 1 });
+    const sessions = new SessionService({ provider, repository, bus: new InProcessEventBus(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), backoff: DEFAULT_BACKOFF, router: new LocalRouter(), epoch: 1 });
     await sessions.boot(false);
     await sessions.command('default', 'start');
     listener().open({ phoneNumber: '+966501234567' });

@@ -5,6 +5,8 @@ import { DEFAULT_SESSION_ID } from '@wasla/protocol';
 import { AppError } from '../../errors/app-error.js';
 import type { EventBus } from '../../events/events.js';
 import type { ConnectionListener, WhatsAppConnection, WhatsAppProvider } from '../../whatsapp/provider.js';
+import { SessionDirectory } from '../../cluster/session-directory.js';
+import type { SessionRouter } from '../../cluster/owner-router.js';
 import type { BackoffPolicy } from './backoff.js';
 import { initialState, transition } from './machine.js';
 import type { MachineState, SessionEffect, SessionEvent } from './machine.js';
@@ -16,7 +18,12 @@ export interface SessionServiceOptions {
   bus: EventBus;
   logger: Logger;
   backoff: BackoffPolicy;
+  /** The epoch of a session's states in one process (its start time); in cluster mode, its lease's token. */
   epoch: number;
+  /** Where commands are carried out (this process, or the session's owner in a cluster). */
+  router: SessionRouter;
+  /** Cluster mode: run only the sessions the keeper hands this instance. */
+  adoptedOnly?: boolean;
   now?: () => Date;
   random?: () => number;
 }
@@ -57,6 +64,8 @@ class SessionRuntime {
    */
   private readonly restrictionAcks = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  /** Its lease was lost (cluster mode): nothing more is applied, published or written. */
+  private abandoned = false;
   /** What publishing a state still has to store: the state, its transition, the number (`idle` and `shutdown` wait for them). */
   private saving: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
@@ -64,13 +73,11 @@ class SessionRuntime {
   constructor(
     readonly id: string,
     private readonly options: SessionServiceOptions,
-    restriction: SessionRestriction | null = null,
-    /** The epoch of the last state this session published, in any process before this one. */
-    lastEpoch: number | null = null,
+    restriction: SessionRestriction | null,
+    /** Later than the epoch of every state this session published before, in any process. */
+    epoch: number,
   ) {
     this.logger = options.logger.child({ sessionId: id });
-    // Later than every state published before, even if this host's clock went back since.
-    const epoch = lastEpoch !== null && lastEpoch >= options.epoch ? lastEpoch + 1 : options.epoch;
     this.state = initialState(id, epoch, this.now(), restriction);
   }
 
@@ -96,6 +103,7 @@ class SessionRuntime {
   }
 
   private async apply(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
+    if (this.abandoned) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
     if (from && (from.connection === null || from.connection !== this.connection)) return this.state.public;
     // A closed connection is never reused: forget it before reacting to its close.
     if (event.type === 'closed') this.connection = null;
@@ -249,6 +257,16 @@ class SessionRuntime {
     await this.saving;
   }
 
+  /**
+   * The lease is lost: another instance may run the session already. Ends the connection
+   * and the retry timer now, without waiting for the events queued, which are dropped.
+   */
+  abandon(): void {
+    this.abandoned = true;
+    this.cancelRetry();
+    this.replaceConnection(null);
+  }
+
   /** Ends the connection without changing what the session should be on the next boot. */
   async shutdown(): Promise<void> {
     await this.queue;
@@ -258,91 +276,217 @@ class SessionRuntime {
   }
 }
 
-/** Holds every session by id; the HTTP routes, WebSocket and boot code go through it. */
+/**
+ * Holds every session by id; the HTTP routes, WebSocket and boot code go through it.
+ *
+ * One process runs every session. In cluster mode (`adoptedOnly`) an instance runs only
+ * the sessions its keeper hands it (`adopt`, then `resume`; `release` or `abandon` when
+ * they leave), and knows the others' states from their owners' `session_update` events
+ * and PostgreSQL (`SessionDirectory`). Commands go through the router, which carries
+ * them out where the session runs.
+ */
 export class SessionService {
   private readonly sessions = new Map<string, SessionRuntime>();
+  /** Sessions whose runtime is being made (`adopt`): commands for them wait for it. */
+  private readonly adopting = new Map<string, Promise<unknown>>();
+  private readonly directory: SessionDirectory | null;
+  private readonly router: SessionRouter;
+  private stopHearing: () => void = () => undefined;
 
-  constructor(private readonly options: SessionServiceOptions) {}
+  constructor(private readonly options: SessionServiceOptions) {
+    this.router = options.router;
+    this.directory = options.adoptedOnly ? new SessionDirectory({ ids: () => this.storedIds(), loadState: (id) => this.storedState(id) }) : null;
+    this.router.handle('session.command', ({ sessionId, command }) => this.commandHere(sessionId, command));
+    this.router.handle('session.pairing_code', async ({ sessionId, phoneDigits }) => {
+      const runtime = await this.runtimeHere(sessionId);
+      await this.options.repository.setDesiredState(sessionId, 'running');
+      return runtime.dispatch({ type: 'request_pairing_code', phoneDigits });
+    });
+    this.router.handle('session.lift_restriction', async ({ sessionId }) => (await this.runtimeHere(sessionId)).dispatch({ type: 'lift_restriction' }));
+  }
 
-  /** Starts the sessions that were running when the server last stopped. */
+  /**
+   * One process: starts the sessions that were running when the server last stopped.
+   * Cluster mode: reads what every session's owner last stored and follows their events;
+   * the keeper hands this instance its sessions.
+   */
   async boot(autostart: boolean): Promise<void> {
     await this.options.repository.ensure(DEFAULT_SESSION_ID);
+    if (this.directory) {
+      const directory = this.directory;
+      this.stopHearing();
+      this.stopHearing = this.options.bus.subscribe('session_update', (state) => {
+        if (!this.sessions.has(state.sessionId)) directory.heard(state);
+      });
+      await directory.reread();
+      return;
+    }
     for (const record of await this.options.repository.list()) {
       const last = this.sessions.has(record.id) ? null : await this.options.repository.loadState(record.id);
-      const runtime = this.runtime(record.id, record.restriction, last?.epoch ?? null);
+      const runtime = this.runtime(record.id, record.restriction, epochAfter(this.options.epoch, last?.epoch ?? null));
       if (autostart && record.desiredState === 'running') await runtime.dispatch({ type: 'start' });
     }
   }
 
+  /**
+   * Cluster mode: this instance now holds the session's lease (`token`): makes its
+   * runtime, stopped, with the token as its epoch (later than every state stored before).
+   * `resume` starts it; in between, the instance settles what the last owner left.
+   */
+  async adopt(id: string, token: number): Promise<void> {
+    const making = (async () => {
+      const [record, last] = await Promise.all([this.options.repository.get(id), this.options.repository.loadState(id)]);
+      this.sessions.get(id)?.abandon();
+      this.sessions.set(id, new SessionRuntime(id, this.options, record?.restriction ?? null, epochAfter(token, last?.epoch ?? null)));
+      this.directory?.forget(id);
+    })();
+    this.adopting.set(id, making);
+    try {
+      await making;
+    } finally {
+      if (this.adopting.get(id) === making) this.adopting.delete(id);
+    }
+  }
+
+  /** Starts an adopted session if it should be running. */
+  async resume(id: string): Promise<void> {
+    const runtime = this.sessions.get(id);
+    const record = await this.options.repository.get(id);
+    if (runtime && record?.desiredState === 'running' && runtime.state.public.status === 'stopped') await runtime.dispatch({ type: 'start' });
+  }
+
+  /**
+   * Cluster mode: the session moves to another instance. Ends its connection cleanly
+   * (no logout, nothing changes what it should be) once its events are applied.
+   */
+  async release(id: string): Promise<void> {
+    const runtime = this.sessions.get(id);
+    if (!runtime) return;
+    await runtime.shutdown();
+    this.leave(runtime);
+  }
+
+  /**
+   * Cluster mode: the lease is lost — another instance may run the session already. Ends
+   * the connection at once and applies nothing more; what it still writes is refused by
+   * the fence.
+   */
+  abandon(id: string): void {
+    const runtime = this.sessions.get(id);
+    if (!runtime) return;
+    runtime.abandon();
+    this.leave(runtime);
+  }
+
+  private leave(runtime: SessionRuntime): void {
+    if (this.sessions.get(runtime.id) !== runtime) return;
+    this.sessions.delete(runtime.id);
+    const directory = this.directory;
+    if (!directory) return;
+    directory.heard(runtime.state.public);
+    directory.refresh(runtime.id).catch((error: unknown) => this.options.logger.warn({ err: error, sessionId: runtime.id }, 'could not read the session again'));
+  }
+
+  /**
+   * Cluster mode: reads every session's stored state again (Redis was away, so owners'
+   * events were missed); resolves with the states that moved forward.
+   */
+  async reread(): Promise<SessionState[]> {
+    return this.directory ? this.directory.reread() : [];
+  }
+
+  /** Every session known, run here or not. */
   ids(): string[] {
+    return [...new Set([...this.sessions.keys(), ...(this.directory?.ids() ?? [])])];
+  }
+
+  /** The sessions this instance runs (one process: all of them). */
+  runningHere(): string[] {
     return [...this.sessions.keys()];
   }
 
-  has(id: string): boolean {
+  runsHere(id: string): boolean {
     return this.sessions.has(id);
   }
 
+  has(id: string): boolean {
+    return this.sessions.has(id) || (this.directory?.has(id) ?? false);
+  }
+
   state(id: string): SessionState {
-    return this.require(id).state.public;
+    const state = this.sessions.get(id)?.state.public ?? this.directory?.get(id);
+    if (!state) throw notFound(id);
+    return state;
   }
 
   states(): SessionState[] {
+    return this.ids().map((id) => this.state(id));
+  }
+
+  /** The states of the sessions this instance runs. */
+  statesHere(): SessionState[] {
     return [...this.sessions.values()].map((runtime) => runtime.state.public);
   }
 
   /** Creates a session (admin action); starting it is a separate command. */
   async create(id: string): Promise<SessionState> {
-    await this.options.repository.ensure(id);
-    return this.runtime(id).state.public;
+    const record = await this.options.repository.ensure(id);
+    if (!this.directory) return this.runtime(id, null, this.options.epoch).state.public;
+    const created = initialState(id, 0, new Date(record.createdAt), record.restriction).public;
+    // The other instances learn of it from its first state.
+    if (!this.sessions.has(id) && this.directory.heard(created)) this.options.bus.publish('session_update', created);
+    return this.state(id);
   }
 
   async command(id: string, command: SessionCommand): Promise<SessionState> {
-    const runtime = this.require(id);
-    if (command !== 'restart' || runtime.state.public.status !== 'stopped') {
-      await this.options.repository.setDesiredState(id, command === 'start' || command === 'restart' ? 'running' : 'stopped');
-    }
-    return runtime.dispatch({ type: command });
+    await this.assertExists(id);
+    return this.router.run('session.command', { sessionId: id, command });
   }
 
   async requestPairingCode(id: string, phoneDigits: string): Promise<SessionState> {
-    const runtime = this.require(id);
-    await this.options.repository.setDesiredState(id, 'running');
-    return runtime.dispatch({ type: 'request_pairing_code', phoneDigits });
+    await this.assertExists(id);
+    return this.router.run('session.pairing_code', { sessionId: id, phoneDigits });
   }
 
   /**
    * Ends the number's restriction: a person says WhatsApp lets it send again. Sending
    * (campaigns paused for it stay paused until resumed) may go on.
    */
-  liftRestriction(id: string): Promise<SessionState> {
-    return this.require(id).dispatch({ type: 'lift_restriction' });
+  async liftRestriction(id: string): Promise<SessionState> {
+    await this.assertExists(id);
+    return this.router.run('session.lift_restriction', { sessionId: id });
   }
 
   /** A 409 that says why, while WhatsApp has restricted the number. */
   assertNotRestricted(id: string): void {
-    const { restriction } = this.require(id).state.public;
+    const { restriction } = this.state(id);
     if (restriction) throw new AppError('account_restricted', restriction.reason, { code: restriction.code, since: restriction.since });
   }
 
-  /** The live connection when the session is ready; otherwise a 409 that says why. */
-  readyConnection(id: string): WhatsAppConnection {
-    const connection = this.connectionIfReady(id);
-    if (!connection) {
-      const { status, error } = this.require(id).state.public;
-      throw new AppError('session_not_ready', notReadyReason(status, error), { status });
-    }
-    return connection;
+  /** A 409 that says why, unless the session is ready (wherever it runs). */
+  assertReady(id: string): void {
+    const { status, error } = this.state(id);
+    if (status !== 'ready') throw new AppError('session_not_ready', notReadyReason(status, error), { status });
   }
 
-  /** The live connection when the session exists and is ready; otherwise null. */
+  /** The live connection when the session is ready here; otherwise a 409 that says why (503 when it runs elsewhere). */
+  readyConnection(id: string): WhatsAppConnection {
+    const connection = this.connectionIfReady(id);
+    if (connection) return connection;
+    if (this.directory && !this.sessions.has(id) && this.has(id)) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    this.assertReady(id);
+    throw new AppError('session_not_ready', notReadyReason('disconnected', null), { status: 'disconnected' });
+  }
+
+  /** The live connection when the session runs here and is ready; otherwise null. */
   connectionIfReady(id: string): WhatsAppConnection | null {
     const runtime = this.sessions.get(id);
     return runtime?.state.public.status === 'ready' ? runtime.connection : null;
   }
 
-  /** Resolves when the session has applied every queued event and its effects. */
-  idle(id: string): Promise<void> {
-    return this.require(id).idle();
+  /** Resolves when the session has applied every queued event and its effects (at once when it runs elsewhere). */
+  async idle(id: string): Promise<void> {
+    await this.sessions.get(id)?.idle();
   }
 
   newMessageId(): string {
@@ -350,23 +494,62 @@ export class SessionService {
   }
 
   async shutdown(): Promise<void> {
+    this.stopHearing();
     await Promise.all([...this.sessions.values()].map((runtime) => runtime.shutdown()));
   }
 
-  private runtime(id: string, restriction: SessionRestriction | null = null, lastEpoch: number | null = null): SessionRuntime {
+  private async commandHere(id: string, command: SessionCommand): Promise<SessionState> {
+    const runtime = await this.runtimeHere(id);
+    if (command !== 'restart' || runtime.state.public.status !== 'stopped') {
+      await this.options.repository.setDesiredState(id, command === 'start' || command === 'restart' ? 'running' : 'stopped');
+    }
+    return runtime.dispatch({ type: command });
+  }
+
+  /** The runtime of a session the router says runs here (waiting for its adoption to end). */
+  private async runtimeHere(id: string): Promise<SessionRuntime> {
+    await this.adopting.get(id);
+    const runtime = this.sessions.get(id);
+    if (runtime) return runtime;
+    if (this.directory?.has(id)) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    throw notFound(id);
+  }
+
+  /** A 404 unless the session exists (in cluster mode it may have been created on another instance just now). */
+  async assertExists(id: string): Promise<void> {
+    if (this.has(id)) return;
+    if (this.directory && (await this.directory.refresh(id))) return;
+    throw notFound(id);
+  }
+
+  private async storedIds(): Promise<string[]> {
+    return (await this.options.repository.list()).map((record) => record.id);
+  }
+
+  /** What a session's owner last stored; a session never started has its first state, stopped. */
+  private async storedState(id: string): Promise<SessionState | null> {
+    const [record, state] = await Promise.all([this.options.repository.get(id), this.options.repository.loadState(id)]);
+    if (!record) return null;
+    return state ?? initialState(id, 0, new Date(record.createdAt), record.restriction).public;
+  }
+
+  private runtime(id: string, restriction: SessionRestriction | null, epoch: number): SessionRuntime {
     let runtime = this.sessions.get(id);
     if (!runtime) {
-      runtime = new SessionRuntime(id, this.options, restriction, lastEpoch);
+      runtime = new SessionRuntime(id, this.options, restriction, epoch);
       this.sessions.set(id, runtime);
     }
     return runtime;
   }
+}
 
-  private require(id: string): SessionRuntime {
-    const runtime = this.sessions.get(id);
-    if (!runtime) throw new AppError('session_not_found', `There is no WhatsApp session named "${id}".`);
-    return runtime;
-  }
+/** The epoch of a session's runtime: `base`, or later than the last one stored if that is not earlier (a clock that went back). */
+function epochAfter(base: number, lastEpoch: number | null): number {
+  return lastEpoch !== null && lastEpoch >= base ? lastEpoch + 1 : base;
+}
+
+function notFound(id: string): AppError {
+  return new AppError('session_not_found', `There is no WhatsApp session named "${id}".`);
 }
 
 const NOT_READY_REASONS: Record<SessionState['status'], string> = {
