@@ -240,7 +240,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
   let notFoundPage: NotFoundPage | null = null;
   registerErrorHandling(http, { notFoundPage: () => notFoundPage });
   registerSecurityHeaders(http, { https: config.auth.cookieSecure });
-  await http.register(rateLimit, { global: false });
+  // In a cluster, requests are counted in Redis, so a client is limited however the load balancer spreads it.
+  await http.register(rateLimit, { global: false, ...(cluster ? { redis: cluster.limits, nameSpace: 'wasla:rate:', skipOnError: true } : {}) });
   await http.register(swagger, openApiOptions);
   await http.register(async (docs) => {
     registerDocumentHeaders(docs);

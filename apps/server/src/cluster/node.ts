@@ -1,8 +1,10 @@
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { ClusterConfig } from '../config/config.js';
 import { RedisEventBus } from '../events/redis.js';
 import type { ClusterMetrics, LeaseLossReason } from '../modules/health/cluster-metrics.js';
 import type { Storage } from '../storage/db.js';
+import { createRedisClient } from '../storage/redis-client.js';
 import { CommandChannel } from './commands.js';
 import { LeaseFence } from './fence.js';
 import { SessionKeeper } from './keeper.js';
@@ -38,6 +40,12 @@ export class ClusterNode {
   readonly fence: LeaseFence;
   readonly router: ClusterRouter;
   readonly view: ClusterView;
+  /**
+   * For limits every instance counts together (requests per address: the login rate
+   * limit). Commands fail at once while Redis is away, and the limit then lets requests
+   * through (the per-account guess limit still holds).
+   */
+  readonly limits: Redis;
 
   private constructor(
     readonly bus: RedisEventBus,
@@ -45,6 +53,9 @@ export class ClusterNode {
     options: ClusterNodeOptions,
   ) {
     const { config, storage, logger } = options;
+    this.limits = createRedisClient(config.redisUrl, { instanceId: config.instanceId, failFast: true, commandTimeoutMs: 1000 });
+    this.limits.on('error', (error: Error) => logger.debug({ err: error }, 'redis connection error (limits)'));
+    this.limits.connect().catch((error: unknown) => logger.warn({ err: error }, 'Redis for the shared limits is not reachable yet'));
     const report = (): void => options.metrics.sessionsOwned(this.keeper.owned().length);
     this.keeper = new SessionKeeper(storage, {
       instance: { id: config.instanceId, pid: process.pid },
@@ -127,5 +138,7 @@ export class ClusterNode {
   async close(): Promise<void> {
     await this.channel.close();
     await this.bus.close();
+    await this.limits.quit().catch(() => undefined);
+    this.limits.disconnect();
   }
 }

@@ -13,6 +13,11 @@ export interface LiveProgressOptions {
   /** Reads a campaign with its counts, to publish. */
   read(campaignId: string): Promise<Campaign>;
   logger: Logger;
+  /**
+   * Whether this instance runs the session (one process runs all). What a campaign of a
+   * session run elsewhere waits for is what its owner's `campaign_progress` said last.
+   */
+  runsHere(sessionId: string): boolean;
   /** Longest a `campaign_progress` stream is quiet while recipients change (default 250 ms). */
   intervalMs?: number;
   now?: () => Date;
@@ -28,8 +33,15 @@ export class LiveProgress {
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly lastProgress = new Map<string, number>();
   private closed = false;
+  private readonly stopHearing: () => void;
 
-  constructor(private readonly options: LiveProgressOptions) {}
+  constructor(private readonly options: LiveProgressOptions) {
+    this.stopHearing = options.bus.subscribe('campaign_progress', (progress) => {
+      if (options.runsHere(progress.sessionId)) return;
+      if (progress.waiting) this.waits.set(progress.campaignId, { code: progress.waiting.code, until: progress.waiting.until ? new Date(progress.waiting.until) : null });
+      else this.waits.delete(progress.campaignId);
+    });
+  }
 
   private now(): Date {
     return this.options.now?.() ?? new Date();
@@ -41,6 +53,7 @@ export class LiveProgress {
 
   close(): void {
     this.closed = true;
+    this.stopHearing();
     for (const timer of this.timers.values()) clearTimeout(timer);
   }
 

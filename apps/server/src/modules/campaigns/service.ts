@@ -77,6 +77,7 @@ export class CampaignService {
     });
     this.live = new LiveProgress({
       bus,
+      runsHere: (sessionId) => sessions.runsHere(sessionId),
       read: (id) => this.get(id),
       logger,
       ...(options.progressIntervalMs !== undefined ? { intervalMs: options.progressIntervalMs } : {}),
