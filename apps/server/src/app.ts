@@ -125,6 +125,8 @@ export async function buildApp(config: AppConfig, deps: AppDeps = {}): Promise<W
         sessions: {
           acquired: async (sessionId, lease) => {
             await sessions.adopt(sessionId, lease.token);
+            // Counted from here on (the last owner counted until now), so what recovery changes is counted once.
+            await metrics.campaignOutcomes.follow(sessionId);
             // What the last owner left unfinished is settled before anything is sent again.
             await messages.recoverInterrupted([sessionId]);
             await campaigns.adopt(sessionId);

@@ -44,6 +44,50 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     assertOrdered(watcher);
   });
 
+  test('every command reaches the owner from any instance, and its answer and errors are the owner\'s', async () => {
+    const { cookie } = cluster;
+    const servers = cluster.live();
+    const watcher = await cluster.socket(servers[0]!);
+    const stateEverywhere = async (status: string) =>
+      until(`every instance says ${status}`, 20_000, async () => {
+        const states = await Promise.all(servers.map((server) => server.api(cookie, 'GET', '/api/session/state')));
+        return states.every((state) => state.json.status === status) && new Set(states.map((state) => `${state.json.epoch}/${state.json.rev}`)).size === 1;
+      });
+    // Session commands, each through another instance (whoever owns the session).
+    for (const [index, server] of servers.entries()) {
+      const stopped = await server.api(cookie, 'POST', '/api/session/stop');
+      assert.equal(stopped.status, 200, `stop through ${server.name}: ${JSON.stringify(stopped.json)}`);
+      assert.equal(stopped.json.status, 'stopped');
+      await stateEverywhere('stopped');
+      const next = servers[(index + 1) % servers.length]!;
+      const started = await next.api(cookie, 'POST', index % 2 === 0 ? '/api/session/start' : '/api/session/restart');
+      assert.equal(started.status, 200, `start through ${next.name}: ${JSON.stringify(started.json)}`);
+      // Linked already: back to ready without a scan.
+      await stateEverywhere('ready');
+    }
+    // An error is the owner's own, wherever it was asked: a second pairing code while linked, a session that doesn't exist.
+    for (const server of servers) {
+      const refused = await server.api(cookie, 'POST', '/api/session/pairing-code', { phoneNumber: '+966501234567' });
+      assert.equal(refused.status, 409, `${server.name}: ${JSON.stringify(refused.json)}`);
+      assert.equal((await server.api(cookie, 'POST', '/api/sessions/nope/start')).status, 404);
+    }
+    // A campaign: started, paused, resumed and cancelled, each through another instance.
+    const before = (await cluster.worldMessages()).length;
+    const campaignId = await cluster.startCampaign(servers[0]!, 'Commands', 500, 200);
+    for (const [step, change, status] of [
+      [1, 'pause', 'paused'],
+      [2, 'resume', 'running'],
+      [0, 'cancel', 'cancelled'],
+    ] as const) {
+      const answer = await servers[step]!.api(cookie, 'POST', `/api/campaigns/${campaignId}/${change}`);
+      assert.equal(answer.status, 200, `${change} through ${servers[step]!.name}: ${JSON.stringify(answer.json)}`);
+      assert.equal(answer.json.status, status);
+    }
+    const sentBeforeCancel = (await cluster.worldMessages()).length - before;
+    assert.ok(sentBeforeCancel < 200, 'the cancel stopped the campaign');
+    assertOrdered(watcher);
+  });
+
   test('kill -9 of the owner mid-campaign: ready again elsewhere within 30 s without a scan, zero duplicates, every recipient accounted for, and what contacts sent meanwhile arrives', async () => {
     const { cookie } = cluster;
     const ownerId = (await cluster.ownerOf('default', cluster.live()[0]!))!;

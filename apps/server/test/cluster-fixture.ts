@@ -26,6 +26,8 @@ export interface WorldMessage {
 export interface ClusterFixtureOptions {
   database: TestDatabase;
   leaseTtlMs: number;
+  /** More settings for every instance. */
+  env?: Record<string, string>;
   /** Where the instances reach PostgreSQL instead of the test database's own address (a proxy the test controls). */
   databaseUrl?: (url: string) => string;
 }
@@ -87,6 +89,7 @@ export class ClusterFixture {
       WASLA_ADMIN_EMAIL: ADMIN.email,
       WASLA_ADMIN_PASSWORD: ADMIN.password,
       LOGIN_RATE_LIMIT: '1000',
+      ...this.options.env,
     };
   }
 

@@ -11,6 +11,7 @@ import { TcpProxy } from './tcp-proxy.js';
 // killed and started again, and PostgreSQL out of reach for ten seconds behind a proxy the
 // test controls (the machine's PostgreSQL is never touched). They recover by themselves:
 // nothing lost, nothing sent twice, and the truth read again from PostgreSQL.
+const LOGINS_PER_MINUTE = 6;
 const postgres = (await testDatabases()).find((database) => database.name === 'postgres')!;
 
 describe('a cluster rides out outages of Redis and PostgreSQL', { skip: redisServerSkip || postgres.skip }, () => {
@@ -24,6 +25,7 @@ describe('a cluster rides out outages of Redis and PostgreSQL', { skip: redisSer
       {
         database: postgres,
         leaseTtlMs: 3000,
+        env: { LOGIN_RATE_LIMIT: String(LOGINS_PER_MINUTE) },
         databaseUrl: (url) => {
           const through = new URL(url);
           through.host = `127.0.0.1:${proxy.port}`;
@@ -40,6 +42,22 @@ describe('a cluster rides out outages of Redis and PostgreSQL', { skip: redisSer
   });
 
   const stateOf = async (name: string) => (await cluster.server(name).api(cluster.cookie, 'GET', '/api/session/state')).json as { epoch: number; rev: number; status: string };
+
+  test('the login rate limit per address is counted by the cluster: attempts spread over both instances add up', async () => {
+    // The fixture logged in once already, through the first instance.
+    const servers = [cluster.server('a'), cluster.server('b')];
+    const attempt = (index: number) =>
+      fetch(`${servers[index % 2]!.baseUrl}/api/auth/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: servers[index % 2]!.baseUrl },
+        // A different unknown account each time: only the limit per address applies.
+        body: JSON.stringify({ email: `nobody${index}@wasla.test`, password: 'not the password' }),
+      });
+    const statuses: number[] = [];
+    for (let index = 0; index < LOGINS_PER_MINUTE + 1; index += 1) statuses.push((await attempt(index)).status);
+    assert.deepEqual(statuses.slice(0, LOGINS_PER_MINUTE - 1), Array(LOGINS_PER_MINUTE - 1).fill(401));
+    assert.deepEqual(statuses.slice(LOGINS_PER_MINUTE - 1), [429, 429], `the limit holds on both instances together: ${statuses.join(' ')}`);
+  });
 
   test('Redis killed while the session changes: the other instance missed the events, reads the truth again from PostgreSQL once Redis is back, and its browsers get it without a reload', async () => {
     const ownerId = (await cluster.ownerOf('default', cluster.server('a')))!;
