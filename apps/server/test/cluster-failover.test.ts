@@ -111,6 +111,11 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     assert.ok(failoverMs <= FAILOVER_LIMIT_MS, `ready again after ${Math.round(failoverMs)} ms`);
     const newOwner = await until('another instance owns the session', 5000, () => cluster.ownerOf('default', survivors[0]!));
     assert.notEqual(newOwner, ownerId);
+    // What an operator sees of it: the new owner took an expired lease, and owns one session.
+    const metrics = await (await fetch(`${cluster.server(newOwner).baseUrl}/metrics`, { headers: { cookie } })).text();
+    assert.match(metrics, /^wasla_cluster_lease_takeovers_total\{cause="expired"\} [1-9]/m);
+    assert.match(metrics, /^wasla_cluster_sessions_owned 1$/m);
+    assert.match(metrics, /^wasla_cluster_event_delivery_seconds_count\{event="session_update"\} [1-9]/m);
 
     await cluster.assertCompletedOnce(survivors[1]!, campaignId, count, before);
     await until('the message written during the failover arrived', 20_000, async () => {
