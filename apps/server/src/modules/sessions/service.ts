@@ -103,7 +103,11 @@ class SessionRuntime {
   }
 
   private async apply(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
-    if (this.abandoned) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    if (this.abandoned) {
+      // What its ended connection still reports is of no interest; a command goes to the new owner.
+      if (from) return this.state.public;
+      throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    }
     if (from && (from.connection === null || from.connection !== this.connection)) return this.state.public;
     // A closed connection is never reused: forget it before reacting to its close.
     if (event.type === 'closed') this.connection = null;
