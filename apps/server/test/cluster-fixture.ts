@@ -9,7 +9,7 @@ import { startEmulator } from '@wasla/wa-emulator';
 import type { Emulator } from '@wasla/wa-emulator';
 import type { WsQrCode } from '@wasla/protocol';
 import { FAST_LIMITS, testNumber } from './campaign-flows.js';
-import { ADMIN, PHONE, processDatabase } from './harness.js';
+import { ADMIN, PHONE, emulatorControl, processDatabase } from './harness.js';
 import type { TestDatabase } from './harness.js';
 import { decodeQrDataUrl } from './qr.js';
 import { startRedisServer } from './redis-server.js';
@@ -115,14 +115,8 @@ export class ClusterFixture {
     return socket;
   }
 
-  async control(method: string, pathname: string, body?: unknown): Promise<any> {
-    const response = await fetch(`${this.emulator.controlUrl}${pathname}`, {
-      method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`emulator ${method} ${pathname}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+  control(method: string, pathname: string, body?: unknown): Promise<any> {
+    return emulatorControl(this.emulator, method, pathname, body);
   }
 
   async worldMessages(): Promise<WorldMessage[]> {

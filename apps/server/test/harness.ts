@@ -69,6 +69,17 @@ function inSchema(url: string, schema: string): string {
   return `${url}${url.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
 }
 
+/** A call to the emulator's control API (`/control/...`); rejects on an error answer. */
+export async function emulatorControl(emulator: Pick<Emulator, 'controlUrl'>, method: string, pathname: string, body?: unknown): Promise<any> {
+  const response = await fetch(`${emulator.controlUrl}${pathname}`, {
+    method,
+    ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`emulator ${method} ${pathname}: ${response.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
 export interface StackOptions {
   database: TestDatabase;
   env?: Record<string, string>;
@@ -206,14 +217,8 @@ export class Stack {
     return socket;
   }
 
-  async control(method: string, pathname: string, body?: unknown): Promise<any> {
-    const response = await fetch(`${this.emulator.controlUrl}${pathname}`, {
-      method,
-      ...(body === undefined ? {} : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    if (!response.ok) throw new Error(`emulator ${method} ${pathname}: ${response.status} ${text}`);
-    return text ? JSON.parse(text) : null;
+  control(method: string, pathname: string, body?: unknown): Promise<any> {
+    return emulatorControl(this.emulator, method, pathname, body);
   }
 
   /**
