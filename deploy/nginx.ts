@@ -24,11 +24,18 @@ export interface RunningNginx {
 /** The configuration for these instances, from the template the deployment guide uses. */
 export function nginxConfig(input: { listen: string; upstreams: string[]; prefix: string }): string {
   const servers = input.upstreams.map((upstream) => `    server ${upstream} max_fails=1 fail_timeout=5s;`).join('\n');
+  const values: Record<string, string> = {
+    listen: input.listen,
+    servers,
+    prefix: input.prefix,
+    user: process.getuid?.() === 0 ? 'user root;' : '',
+  };
+  // Comments keep their placeholders: the header names them, and a list of several
+  // servers put into a comment would end it after the first.
   return readFileSync(TEMPLATE, 'utf8')
-    .replaceAll('{{listen}}', input.listen)
-    .replaceAll('{{servers}}', servers)
-    .replaceAll('{{prefix}}', input.prefix)
-    .replaceAll('{{user}}', process.getuid?.() === 0 ? 'user root;' : '');
+    .split('\n')
+    .map((line) => (line.trimStart().startsWith('#') ? line : line.replace(/\{\{(\w+)\}\}/g, (placeholder, name: string) => values[name] ?? placeholder)))
+    .join('\n');
 }
 
 async function waitUntilListening(port: number, child: ChildProcess, errorLog: string): Promise<void> {
