@@ -60,7 +60,13 @@ function readLog(file: string): string {
  * Starts `binary` (Debian's nginx, say) on 127.0.0.1:`port` in front of `upstreams`;
  * resolves once it answers. The caller closes it; if this process exits first, nginx goes too.
  */
-export async function startNginx(options: { binary: string; port: number; upstreams: string[] }): Promise<RunningNginx> {
+export async function startNginx(options: {
+  binary: string;
+  port: number;
+  upstreams: string[];
+  /** In a process group of its own, so a Ctrl+C in the terminal reaches only its starter, which stops it in turn. */
+  ownProcessGroup?: boolean;
+}): Promise<RunningNginx> {
   const { binary, port } = options;
   if (!existsSync(binary)) throw new Error(`nginx not found at ${binary} (apt-get install nginx)`);
   const prefix = mkdtempSync(path.join(os.tmpdir(), 'wasla-nginx-'));
@@ -69,7 +75,7 @@ export async function startNginx(options: { binary: string; port: number; upstre
   const errorLog = path.join(prefix, 'error.log');
   const write = (list: string[]) => writeFileSync(file, nginxConfig({ listen: `127.0.0.1:${port}`, upstreams: list, prefix }));
   write(options.upstreams);
-  const child = spawn(binary, ['-c', file, '-p', prefix, '-e', errorLog], { stdio: 'ignore' });
+  const child = spawn(binary, ['-c', file, '-p', prefix, '-e', errorLog], { stdio: 'ignore', detached: options.ownProcessGroup ?? false });
   const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal)));
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
