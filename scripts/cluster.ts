@@ -11,6 +11,7 @@ import pg from 'pg';
 import { startEmulator } from '@wasla/wa-emulator';
 import type { Emulator } from '@wasla/wa-emulator';
 import { redactedUrl } from '../apps/server/src/storage/redis-client.js';
+import { quietLibsignal } from '../apps/server/src/whatsapp/quiet-libsignal.js';
 import { startNginx } from '../deploy/nginx.js';
 import type { RunningNginx } from '../deploy/nginx.js';
 import { InstanceProcess } from './cluster-instance.js';
@@ -148,6 +149,9 @@ try {
   await withDatabase(CLUSTER.databaseUrl, (client) => client.query(`create schema ${schema}`));
   schemaMade = true;
   unlessInterrupted();
+  // The emulated phone's libsignal prints its session records, private keys included, to
+  // this terminal: dropped, as the server drops its own.
+  quietLibsignal();
   emulator = await startEmulator({ port: CLUSTER.emulatorPort, phone: CLUSTER.phone });
   unlessInterrupted();
   const env: NodeJS.ProcessEnv = {
