@@ -27,11 +27,22 @@ Pass the same --port and --emulator-port to demo:link. Example, when 3000 is tak
   npm run demo:link -- --port 3100 --emulator-port 4140
 `;
 
-function port(value: string | undefined, fallback: number, name: string): number {
+/** The demo admin, the same for `npm run demo`, `npm run cluster` and `npm run demo:link`. */
+export const DEMO_LOGIN = { email: 'demo@wasla.local', password: 'wasla-demo-password' } as const;
+
+/** A port from a flag or the environment, or `fallback` when neither gives one. */
+export function port(value: string | undefined, fallback: number, name: string): number {
   if (value === undefined || value === '') return fallback;
   const number = Number(value);
   if (!Number.isInteger(number) || number < 1 || number > 65535) throw new UsageError(`${name} must be a port number from 1 to 65535, not "${value}".`);
   return number;
+}
+
+/** The emulated phone's number from a flag or the environment, or the default. */
+export function phoneNumber(value: string | undefined): string {
+  const phone = value || '+966501234567';
+  if (!/^\+[1-9]\d{7,14}$/.test(phone)) throw new UsageError(`--phone must be a number in international form such as +966501234567, not "${phone}".`);
+  return phone;
 }
 
 export class UsageError extends Error {}
@@ -55,14 +66,12 @@ export function demoSettings(argv: string[], env: Record<string, string | undefi
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
   if (parsed.values.help) return 'help';
-  const phone = parsed.values.phone ?? env.DEMO_PHONE ?? '+966501234567';
-  if (!/^\+[1-9]\d{7,14}$/.test(phone)) throw new UsageError(`--phone must be a number in international form such as +966501234567, not "${phone}".`);
+  const phone = phoneNumber(parsed.values.phone ?? env.DEMO_PHONE);
   return {
     port: port(parsed.values.port ?? env.PORT, 3000, '--port'),
     emulatorPort: port(parsed.values['emulator-port'] ?? env.EMULATOR_PORT, 4040, '--emulator-port'),
     phone,
-    email: 'demo@wasla.local',
-    password: 'wasla-demo-password',
+    ...DEMO_LOGIN,
   };
 }
 
