@@ -155,4 +155,37 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     await cluster.assertCompletedOnce(other, campaignId, count, before);
     assertOrdered(watcher);
   });
+
+  test('a scheduled start belongs to the cluster, not to a process: its owner killed before the time, the campaign starts on time on the next owner', async () => {
+    while (cluster.live().length < 3) await cluster.startInstance(`spare${cluster.servers.size}`);
+    const ownerId = (await cluster.ownerOf('default', cluster.live()[0]!))!;
+    const via = cluster.live().find((server) => server.name !== ownerId)!;
+    const count = 5;
+    const before = (await cluster.worldMessages()).length;
+    const scheduledAt = new Date(Date.now() + 8000).toISOString();
+    const campaignId = await cluster.startCampaign(via, 'Scheduled', 300, count, scheduledAt);
+    await cluster.server(ownerId).kill();
+    await cluster.assertCompletedOnce(via, campaignId, count, before);
+    const campaign = (await via.api(cluster.cookie, 'GET', `/api/campaigns/${campaignId}`)).json as { startedAt: string };
+    assert.ok(Date.parse(campaign.startedAt) >= Date.parse(scheduledAt), `started at ${campaign.startedAt}, not before ${scheduledAt}`);
+  });
+
+  test('SIGTERM of the owner (an operator removing an instance): the session moves by a clean hand-over, ready elsewhere within seconds, no scan', async () => {
+    const ownerId = (await cluster.ownerOf('default', cluster.live()[0]!))!;
+    const owner = cluster.server(ownerId);
+    const other = cluster.live().find((server) => server !== owner)!;
+    const watcher = await cluster.socket(other);
+    const epochBefore = (await other.api(cluster.cookie, 'GET', '/api/session/state')).json.epoch as number;
+    const from = watcher.received.length;
+    const stoppedAt = performance.now();
+    assert.equal(await owner.stop(), 0, 'it stopped cleanly');
+    await watcher.waitFor((m) => m.type === 'session_update' && m.data.status === 'ready' && m.data.epoch > epochBefore, 10_000, from);
+    const movedMs = performance.now() - stoppedAt;
+    const statuses = watcher.sessionUpdates().slice(0).map((update) => update.data.status);
+    assert.ok(!statuses.includes('qr') && !statuses.includes('logged_out'), statuses.join(' → '));
+    const newOwner = await until('another instance owns the session', 5000, () => cluster.ownerOf('default', other));
+    const metrics = await (await fetch(`${cluster.server(newOwner).baseUrl}/metrics`, { headers: { cookie: cluster.cookie } })).text();
+    assert.match(metrics, /^wasla_cluster_lease_takeovers_total\{cause="handover"\} [1-9]/m);
+    process.stdout.write(`# hand-over on SIGTERM: ready elsewhere after ${Math.round(movedMs)} ms\n`);
+  });
 });

@@ -141,8 +141,8 @@ export class ClusterFixture {
     await watcher.waitForStatus('ready', 30_000);
   }
 
-  /** A campaign of `count` recipients (numbers from `first` on), paced so it takes a few seconds; started. */
-  async startCampaign(via: ServerProcess, name: string, first: number, count: number): Promise<string> {
+  /** A campaign of `count` recipients (numbers from `first` on), paced so it takes a few seconds; started (or scheduled for `scheduledAt`). */
+  async startCampaign(via: ServerProcess, name: string, first: number, count: number, scheduledAt?: string): Promise<string> {
     const created = await via.api(this.cookie, 'POST', '/api/campaigns', {
       name,
       template: 'Hello {{name}}',
@@ -156,8 +156,10 @@ export class ClusterFixture {
       body: csv,
     });
     assert.equal(imported.status, 200, await imported.text());
+    if (scheduledAt) assert.equal((await via.api(this.cookie, 'PATCH', `/api/campaigns/${created.json.id}`, { scheduledAt })).status, 200);
     const started = await via.api(this.cookie, 'POST', `/api/campaigns/${created.json.id}/start`);
     assert.equal(started.status, 200, JSON.stringify(started.json));
+    assert.equal(started.json.status, scheduledAt ? 'scheduled' : 'running');
     return created.json.id as string;
   }
 
