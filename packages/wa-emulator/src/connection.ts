@@ -4,7 +4,7 @@ import type { RawData, WebSocket } from 'ws';
 import { FrameReader, encodeFrame } from './frames.js';
 import type { KeyPair } from './keys.js';
 import { NoiseServerHandshake, type HandshakeResult, type NoiseTransport } from './noise.js';
-import type { LinkedDevice, Peer, Registration, World } from './world.js';
+import type { LinkedDevice, Peer, Phone, Registration, World } from './world.js';
 
 /** Real WhatsApp frames stay far below this; anything bigger is abuse or garbage. */
 const MAX_CLIENT_FRAME = 8 * 1024 * 1024;
@@ -41,6 +41,7 @@ export class ClientConnection implements Peer {
   readonly id = nextPeerId++;
   readonly log: Logger;
   state: Peer['state'] = 'handshake';
+  phone: Phone | null = null;
   device: LinkedDevice | null = null;
   registration: Registration | null = null;
   clientStatic: Buffer | null = null;

@@ -1,45 +1,142 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import {
+  applyConfig,
+  optionalCount,
+  optionalDevice,
+  optionalIds,
+  optionalString,
+  parseAddressing,
+  parseAnnouncement,
+  parseNumbers,
+  readJson,
+  reply,
+  requireString,
+  type Body,
+} from './control-input.js';
 import { ControlError } from './errors.js';
-import { toDigits, toE164 } from './jid.js';
+import { lidJid, toDigits, toE164 } from './jid.js';
 import { enterPairingCode } from './link-code.js';
-import { announceLidMapping, sendFromContact, type LidAnnouncement, type SenderAddressing } from './outbound.js';
+import { announceLidMapping, sendFromContact } from './outbound.js';
 import { retryFromControl } from './retry-receipts.js';
 import { scanQr } from './pairing.js';
-import type { World } from './world.js';
+import type { Peer, Phone, World } from './world.js';
 
-const MAX_BODY_BYTES = 1024 * 1024;
-const MAX_DELAY_MS = 3_600_000;
-const MAX_DEVICE = 99;
-const MAX_ID_LENGTH = 128;
-const MAX_REFUSALS = 10_000;
+/** One control request: its JSON body (empty for GET and DELETE) and the phone it names. */
+interface Request {
+  body: Body;
+  /** The emulated phone the request names with `phone`, or the first one. */
+  phone(): Phone;
+  /** Whether the request named a phone at all. */
+  readonly namesPhone: boolean;
+}
 
-type Body = Record<string, unknown>;
-type Handler = (body: Body) => unknown;
+type Handler = (request: Request) => unknown;
 
 /**
- * The JSON control API under /control: the scripted phone (scan, pairing code, logout),
- * the network (drop, down/up), the account (ban, replace), the world (which numbers
+ * The JSON control API under /control: the scripted phones (scan, pairing code, logout),
+ * the network (drop, down/up), the accounts (ban, replace), the world (which numbers
  * exist, receipt timing, forced ack errors, contact devices that can't decrypt and ask
- * for a retry) and what it received.
+ * for a retry) and what each phone's account received.
+ *
+ * Calls about an account take `"phone"` (in the JSON body, or `?phone=` on any method)
+ * and default to the first phone; an unknown phone is a 404. Calls about the whole
+ * server or world (`down`, `up`, `numbers`, `phones`, `state`, `cert`) refuse a
+ * `phone`. `drop` and `stall` cut every socket unless they name a phone.
  */
 export function makeControlApi(world: World, rootPublicKey: Buffer) {
-  const routes: Record<string, Handler> = {
-    'POST /control/scan': async body => {
-      const device = await scanQr(world, requireString(body, 'qr'));
-      return { ok: true, deviceJid: device.jid };
+  const perPhone: Record<string, Handler> = {
+    'POST /control/scan': async ({ body, phone }) => {
+      const device = await scanQr(world, phone(), requireString(body, 'qr'));
+      return { ok: true, phone: phone().e164, deviceJid: device.jid };
     },
-    'POST /control/pairing-code': async body => {
-      const device = await enterPairingCode(world, requireString(body, 'code'));
-      return { ok: true, deviceJid: device.jid };
+    'POST /control/pairing-code': async ({ body, phone }) => {
+      const device = await enterPairingCode(world, phone(), requireString(body, 'code'));
+      return { ok: true, phone: phone().e164, deviceJid: device.jid };
     },
-    'POST /control/logout': () => {
-      const unlinked = world.unlinkAll().length;
-      const closed = live(world, 'device').map(p => p.failure(401)).length;
-      return { ok: true, unlinked, closed };
+    'POST /control/logout': ({ phone }) => {
+      const unlinked = phone().unlinkAll().length;
+      const closed = world.peersOf(phone()).map(p => p.failure(401)).length;
+      return { ok: true, phone: phone().e164, unlinked, closed };
     },
-    'POST /control/replace': () => ({ ok: true, closed: live(world, 'device').map(p => p.streamError('conflict')).length }),
-    'POST /control/drop': () => ({ ok: true, closed: [...world.peers].map(p => p.terminate()).length }),
-    'POST /control/stall': () => ({ ok: true, stalled: [...world.peers].map(p => p.stall()).length }),
+    'POST /control/replace': ({ phone }) => ({
+      ok: true,
+      phone: phone().e164,
+      closed: world.peersOf(phone()).map(p => p.streamError('conflict')).length,
+    }),
+    'POST /control/drop': request => ({ ok: true, closed: socketsOf(world, request).map(p => p.terminate()).length }),
+    'POST /control/stall': request => ({ ok: true, stalled: socketsOf(world, request).map(p => p.stall()).length }),
+    'POST /control/ban': ({ phone }) => {
+      phone().banned = true;
+      return { ok: true, phone: phone().e164, closed: world.peersOf(phone()).map(p => p.failure(403)).length };
+    },
+    'POST /control/unban': ({ phone }) => {
+      phone().banned = false;
+      return { ok: true, phone: phone().e164 };
+    },
+    'PUT /control/config': ({ body, phone }) => {
+      applyConfig(phone().config, body);
+      return { ok: true, phone: phone().e164, config: { ...world.config, ...phone().config } };
+    },
+    'GET /control/messages': ({ phone }) => ({ phone: phone().e164, messages: phone().messages.list() }),
+    'DELETE /control/messages': ({ phone }) => {
+      phone().messages.clear();
+      return { ok: true, phone: phone().e164 };
+    },
+    'POST /control/inbound': async ({ body, phone }) => {
+      const sent = await sendFromContact(world, phone(), {
+        from: requireString(body, 'from'),
+        text: requireString(body, 'text'),
+        ...optionalString(body, 'name'),
+        ...optionalString(body, 'id'),
+        addressing: parseAddressing(body.addressing),
+      });
+      return { ok: true, phone: phone().e164, id: sent.id, lid: sent.lid };
+    },
+    'GET /control/inbound': ({ phone }) => ({ phone: phone().e164, messages: phone().inbound.list() }),
+    'DELETE /control/inbound': ({ phone }) => {
+      phone().inbound.clear();
+      return { ok: true, phone: phone().e164 };
+    },
+    'POST /control/refuse': ({ body, phone }) => {
+      const digits = requireContact(world, phone(), body);
+      const device = optionalDevice(body);
+      const ids = optionalIds(body);
+      const next = optionalCount(body, 'next');
+      if (ids.length === 0 && next === 0) throw new ControlError(400, 'name "messageIds" or a "next" count above 0');
+      if (device !== 0) world.contacts.addCompanion(digits, device);
+      phone().retries.refuse(digits, device, ids, next);
+      return { ok: true, phone: phone().e164, contact: toE164(digits), device };
+    },
+    'POST /control/retry': ({ body, phone }) => {
+      if (body.keys !== undefined && typeof body.keys !== 'boolean') throw new ControlError(400, '"keys" must be true or false');
+      if (body.lid !== undefined && typeof body.lid !== 'boolean') throw new ControlError(400, '"lid" must be true or false');
+      const retry = retryFromControl(world, phone(), {
+        digits: requireContact(world, phone(), body),
+        device: optionalDevice(body),
+        messageId: requireString(body, 'id'),
+        withKeys: body.keys as boolean | undefined,
+        lid: body.lid === true,
+      });
+      return { ok: true, phone: phone().e164, retry };
+    },
+    'GET /control/retries': ({ phone }) => ({ phone: phone().e164, retries: phone().retries.list() }),
+    'DELETE /control/retries': ({ phone }) => {
+      phone().retries.clear();
+      return { ok: true, phone: phone().e164 };
+    },
+    'POST /control/lid-mapping': ({ body, phone }) => lidMapping(world, body, phone),
+  };
+
+  const worldWide: Record<string, Handler> = {
+    'POST /control/phones': ({ body }) => {
+      const number = requireString(body, 'phone');
+      const digits = toDigits(number);
+      if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${number}`);
+      if (world.phone(digits)) throw new ControlError(400, `${toE164(digits)} is already an emulated phone`);
+      const phone = world.addPhone(digits);
+      return { ok: true, phone: phone.e164, lid: lidJid(phone.lidUser) };
+    },
+    'GET /control/phones': () => ({ phones: world.allPhones().map(phone => phoneState(world, phone)) }),
     'POST /control/down': () => {
       world.down = true;
       return { ok: true, closed: [...world.peers].map(p => p.terminate()).length };
@@ -48,87 +145,43 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       world.down = false;
       return { ok: true };
     },
-    'POST /control/ban': () => {
-      world.banned = true;
-      return { ok: true, closed: live(world, 'device').map(p => p.failure(403)).length };
-    },
-    'POST /control/unban': () => {
-      world.banned = false;
-      return { ok: true };
-    },
-    'PUT /control/numbers': body => {
+    'PUT /control/numbers': ({ body }) => {
       world.setOnWhatsApp(parseNumbers(body.onWhatsApp));
-      return { ok: true };
-    },
-    'PUT /control/config': body => {
-      applyConfig(world, body);
-      return { ok: true, config: { ...world.config } };
-    },
-    'GET /control/messages': () => ({ messages: world.messages.list() }),
-    'DELETE /control/messages': () => {
-      world.messages.clear();
-      return { ok: true };
-    },
-    'POST /control/inbound': async body => {
-      const sent = await sendFromContact(world, {
-        from: requireString(body, 'from'),
-        text: requireString(body, 'text'),
-        ...optionalString(body, 'name'),
-        ...optionalString(body, 'id'),
-        addressing: parseAddressing(body.addressing),
-      });
-      return { ok: true, id: sent.id, lid: sent.lid };
-    },
-    'POST /control/lid-mapping': async body => ({
-      ok: true,
-      ...(await announceLidMapping(world, requireString(body, 'phone'), parseAnnouncement(body.via))),
-    }),
-    'GET /control/inbound': () => ({ messages: world.inbound.list() }),
-    'DELETE /control/inbound': () => {
-      world.inbound.clear();
-      return { ok: true };
-    },
-    'POST /control/refuse': body => {
-      const digits = requireContact(world, body);
-      const device = optionalDevice(body);
-      const ids = optionalIds(body);
-      const next = optionalCount(body, 'next');
-      if (ids.length === 0 && next === 0) throw new ControlError(400, 'name "messageIds" or a "next" count above 0');
-      if (device !== 0) world.contacts.addCompanion(digits, device);
-      world.contacts.retries.refuse(digits, device, ids, next);
-      return { ok: true, contact: toE164(digits), device };
-    },
-    'POST /control/retry': body => {
-      if (body.keys !== undefined && typeof body.keys !== 'boolean') throw new ControlError(400, '"keys" must be true or false');
-      if (body.lid !== undefined && typeof body.lid !== 'boolean') throw new ControlError(400, '"lid" must be true or false');
-      const retry = retryFromControl(world, {
-        digits: requireContact(world, body),
-        device: optionalDevice(body),
-        messageId: requireString(body, 'id'),
-        withKeys: body.keys as boolean | undefined,
-        lid: body.lid === true,
-      });
-      return { ok: true, retry };
-    },
-    'GET /control/retries': () => ({ retries: world.contacts.retries.list() }),
-    'DELETE /control/retries': () => {
-      world.contacts.retries.clear();
       return { ok: true };
     },
     'GET /control/state': () => state(world),
     'GET /control/cert': () => ({ rootPublicKey: rootPublicKey.toString('base64') }),
   };
+  // These read the body's `phone` themselves: POST /phones adds it, lid-mapping may name its contact with it.
+  const ownPhoneField = new Set(['POST /control/phones', 'POST /control/lid-mapping']);
+  const routes = { ...perPhone, ...worldWide };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const path = new URL(req.url ?? '/', 'http://localhost').pathname.replace(/\/+$/, '');
-    const handler = routes[`${req.method ?? 'GET'} ${path}`];
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const path = url.pathname.replace(/\/+$/, '');
+    const route = `${req.method ?? 'GET'} ${path}`;
+    const handler = routes[route];
     try {
       if (!handler) {
-        const known = Object.keys(routes).some(route => route.endsWith(` ${path}`));
+        const known = Object.keys(routes).some(each => each.endsWith(` ${path}`));
         throw new ControlError(known ? 405 : 404, known ? `method ${req.method} not allowed` : `no such route: ${path}`);
       }
       const body = req.method === 'POST' || req.method === 'PUT' ? await readJson(req) : {};
-      reply(res, 200, await handler(body));
+      const named = namedPhone(body, url.searchParams, !ownPhoneField.has(route));
+      if (named !== undefined && route in worldWide) {
+        throw new ControlError(400, `${route} concerns the whole server; it takes no "phone"`);
+      }
+      // Resolved up front, so an unknown phone is a 404 before anything happens.
+      const phone = route in perPhone ? resolvePhone(world, named) : null;
+      const request: Request = {
+        body,
+        namesPhone: named !== undefined,
+        phone: () => {
+          if (!phone) throw new Error(`${route} is not a per-phone call`);
+          return phone;
+        },
+      };
+      reply(res, 200, await handler(request));
     } catch (err) {
       if (err instanceof ControlError) {
         reply(res, err.status, { error: err.message });
@@ -140,139 +193,106 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
   };
 }
 
-function live(world: World, state: 'device' | 'registering') {
-  return [...world.peers].filter(p => p.state === state && p.isOpen);
+/**
+ * The `phone` a request names: in the body, or as `?phone=`. Both at once must agree.
+ * `fromBody: false` for routes whose body field `phone` means something else.
+ */
+function namedPhone(body: Body, query: URLSearchParams, fromBody: boolean): string | undefined {
+  const inQuery = query.get('phone') ?? undefined;
+  const inBody = fromBody && body.phone !== undefined ? requireString(body, 'phone') : undefined;
+  if (inQuery !== undefined && inBody !== undefined && toDigits(inQuery) !== toDigits(inBody)) {
+    throw new ControlError(400, '"phone" in the query and in the body name different phones');
+  }
+  return inBody ?? inQuery;
 }
 
-function state(world: World) {
-  const waiting = live(world, 'registering').filter(p => !p.registration?.pairing);
-  const latestDevice = [...world.devices.values()].at(-1);
+/** The emulated phone a request names, or the first one: 400 for a malformed number, 404 for another one. */
+function resolvePhone(world: World, named: string | undefined): Phone {
+  if (named === undefined) return world.firstPhone;
+  // A '+' in a query string reads as a space; toDigits trims it away.
+  const digits = toDigits(named);
+  if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${named}`);
+  const phone = world.phone(digits);
+  if (!phone) {
+    const phones = world.allPhones().map(p => p.e164).join(', ');
+    throw new ControlError(404, `${toE164(digits)} is not an emulated phone (the phones are ${phones})`);
+  }
+  return phone;
+}
+
+/** The sockets `drop` and `stall` act on: the named phone's logged-in ones, or every one. */
+function socketsOf(world: World, request: Request): Peer[] {
+  return request.namesPhone ? world.peersOf(request.phone()) : [...world.peers];
+}
+
+/**
+ * POST /lid-mapping names the contact whose LID is announced. Before there were several
+ * phones that was `phone`; it still is when `contact` is absent (the account is then
+ * named by `?phone=`, or is the first phone). With `contact`, `phone` names the account,
+ * as everywhere else.
+ */
+async function lidMapping(world: World, body: Body, queried: () => Phone) {
+  const via = parseAnnouncement(body.via);
+  const legacy = body.contact === undefined;
+  const phone = legacy || body.phone === undefined ? queried() : resolvePhone(world, requireString(body, 'phone'));
+  const contact = legacy
+    ? { field: 'phone', number: requireString(body, 'phone') }
+    : { field: 'contact', number: requireString(body, 'contact') };
+  const announced = await announceLidMapping(world, phone, contact, via);
+  // The old shape answers as before; there `phone` would read as the contact.
+  return legacy ? { ok: true, ...announced } : { ok: true, phone: phone.e164, ...announced };
+}
+
+function registering(world: World): Peer[] {
+  return [...world.peers].filter(p => p.state === 'registering' && p.isOpen && !p.registration?.pairing);
+}
+
+/** One phone's account: what it has linked, its live connections, ban and logins. */
+function phoneState(world: World, phone: Phone) {
+  const devices = [...phone.devices.values()];
   return {
-    phone: world.e164,
-    linked: world.devices.size > 0,
-    deviceJid: latestDevice?.jid ?? null,
+    phone: phone.e164,
+    lid: lidJid(phone.lidUser),
+    linked: devices.length > 0,
+    deviceJid: devices.at(-1)?.jid ?? null,
+    devices: devices.map(d => ({ jid: d.jid, online: world.peersOf(phone, d.id).length > 0, pending: d.pending.length })),
+    connections: world.peersOf(phone).length,
+    banned: phone.banned,
+    logins: phone.logins,
+    config: { ...phone.config },
+  };
+}
+
+/**
+ * The server and every phone. The top-level `phone`, `linked`, `deviceJid` and `banned`
+ * are the first phone's (as before there were several); `connections`, `waitingForScan`,
+ * `qrRef`, `down` and `loginAttempts` are the server's: a client waiting for a QR has
+ * no account yet.
+ */
+function state(world: World) {
+  const first = phoneState(world, world.firstPhone);
+  const waiting = registering(world);
+  return {
+    phone: first.phone,
+    linked: first.linked,
+    deviceJid: first.deviceJid,
     connections: [...world.peers].filter(p => p.isOpen).length,
     waitingForScan: waiting.length > 0,
     // Baileys rotates through the refs locally; every ref stays valid while the socket lives.
     qrRef: waiting.at(-1)?.registration?.refs[0] ?? null,
+    waitingClients: waiting.length,
     down: world.down,
-    banned: world.banned,
+    banned: first.banned,
     loginAttempts: world.loginAttempts,
+    phones: world.allPhones().map(phone => phoneState(world, phone)),
   };
 }
 
-function parseNumbers(value: unknown): string[] | null {
-  if (value === '*') return null;
-  if (!Array.isArray(value)) throw new ControlError(400, 'onWhatsApp must be "*" or an array of phone numbers');
-  const digits = value.map(v => (typeof v === 'string' ? toDigits(v) : null));
-  const bad = value.filter((_, i) => digits[i] === null);
-  if (bad.length) throw new ControlError(400, `not phone numbers: ${JSON.stringify(bad)}`);
-  return digits as string[];
-}
-
-function applyConfig(world: World, body: Body): void {
-  const next = { ...world.config };
-  for (const key of ['deliveredDelayMs', 'readDelayMs', 'ackDelayMs'] as const) {
-    if (body[key] === undefined) continue;
-    const value = body[key];
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DELAY_MS) {
-      throw new ControlError(400, `${key} must be an integer between 0 and ${MAX_DELAY_MS}`);
-    }
-    next[key] = value;
-  }
-  if (body.ackError !== undefined) {
-    const value = body.ackError;
-    if (value !== null && (typeof value !== 'number' || !Number.isInteger(value) || value < 100 || value > 999)) {
-      throw new ControlError(400, 'ackError must be null or a 3-digit error code such as 463');
-    }
-    next.ackError = value;
-  }
-  Object.assign(world.config, next);
-}
-
 /** A contact's number ("contact"): another number than the phone's, on WhatsApp. */
-function requireContact(world: World, body: Body): string {
+function requireContact(world: World, phone: Phone, body: Body): string {
   const digits = toDigits(requireString(body, 'contact'));
   if (!digits) throw new ControlError(400, '"contact" is not a phone number');
-  if (digits === world.digits) throw new ControlError(400, '"contact" must be another number than the phone itself');
+  if (digits === phone.digits) throw new ControlError(400, '"contact" must be another number than the phone itself');
   if (!world.isOnWhatsApp(digits)) throw new ControlError(409, `${toE164(digits)} is not on WhatsApp`);
   return digits;
-}
-
-/** A contact's device: 0 (default) is its phone, 1–99 a companion such as WhatsApp Web. */
-function optionalDevice(body: Body): number {
-  const value = body.device ?? 0;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_DEVICE) {
-    throw new ControlError(400, `"device" must be an integer from 0 to ${MAX_DEVICE}`);
-  }
-  return value;
-}
-
-function optionalIds(body: Body): string[] {
-  const value = body.messageIds ?? [];
-  if (!Array.isArray(value) || !value.every(id => typeof id === 'string' && id.length > 0 && id.length <= MAX_ID_LENGTH)) {
-    throw new ControlError(400, '"messageIds" must be an array of message ids');
-  }
-  return value as string[];
-}
-
-function optionalCount(body: Body, key: string): number {
-  const value = body[key] ?? 0;
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > MAX_REFUSALS) {
-    throw new ControlError(400, `"${key}" must be an integer from 0 to ${MAX_REFUSALS}`);
-  }
-  return value;
-}
-
-const ADDRESSING: readonly SenderAddressing[] = ['pn', 'lid', 'lid-only'];
-
-function parseAddressing(value: unknown): SenderAddressing {
-  if (value === undefined) return 'pn';
-  const known = ADDRESSING.find(a => a === value);
-  if (!known) throw new ControlError(400, `"addressing" must be one of ${ADDRESSING.join(', ')}`);
-  return known;
-}
-
-function parseAnnouncement(value: unknown): LidAnnouncement {
-  if (value === undefined || value === 'notification') return 'notification';
-  if (value === 'history') return 'history';
-  throw new ControlError(400, '"via" must be "notification" or "history"');
-}
-
-function optionalString<K extends string>(body: Body, key: K): Partial<Record<K, string>> {
-  return body[key] === undefined ? {} : ({ [key]: requireString(body, key) } as Record<K, string>);
-}
-
-function requireString(body: Body, key: string): string {
-  const value = body[key];
-  if (typeof value !== 'string' || value.length === 0) throw new ControlError(400, `"${key}" must be a non-empty string`);
-  return value;
-}
-
-async function readJson(req: IncomingMessage): Promise<Body> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY_BYTES) throw new ControlError(413, 'body too large');
-    chunks.push(chunk as Buffer);
-  }
-  const text = Buffer.concat(chunks).toString('utf8').trim();
-  if (!text) return {};
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new ControlError(400, 'body is not valid JSON');
-  }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new ControlError(400, 'body must be a JSON object');
-  }
-  return parsed as Body;
-}
-
-function reply(res: ServerResponse, status: number, body: unknown): void {
-  const json = JSON.stringify(body);
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(json) });
-  res.end(json);
 }

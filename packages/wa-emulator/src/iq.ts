@@ -26,7 +26,7 @@ export function handleIq(world: World, peer: Peer, iq: BinaryNode): void {
   if (!iq.attrs.id) return;
   peer.send(answer(world, peer, iq));
   const first = childNodes(iq)[0];
-  if (iq.attrs.xmlns === 'passive' && first?.tag === 'active' && peer.device) {
+  if (iq.attrs.xmlns === 'passive' && first?.tag === 'active' && peer.device && peer.phone) {
     // The client went active: deliver what piled up while it was away, each marked
     // `offline` as WhatsApp does (Baileys then reports messages as 'append', not
     // 'notify'), then say how many.
@@ -36,7 +36,7 @@ export function handleIq(world: World, peer: Peer, iq: BinaryNode): void {
     const device = peer.device;
     if (world.config.pushHistory && !device.historyPushed) {
       device.historyPushed = true;
-      pushInitialHistory(world, device).catch((err: unknown) => peer.log.warn({ err }, 'history push failed'));
+      pushInitialHistory(world, peer.phone, device).catch((err: unknown) => peer.log.warn({ err }, 'history push failed'));
     }
   }
 }
@@ -49,7 +49,7 @@ function answer(world: World, peer: Peer, iq: BinaryNode): BinaryNode {
     case 'usync':
       return handleUsync(world, iq);
     case 'md':
-      return answerMd(world, peer, iq, first);
+      return answerMd(peer, iq, first);
     case 'privacy':
       if (iq.attrs.type !== 'get') return iqResult(iq);
       return iqResult(iq, [
@@ -81,17 +81,18 @@ function answer(world: World, peer: Peer, iq: BinaryNode): BinaryNode {
   }
 }
 
-function answerMd(world: World, peer: Peer, iq: BinaryNode, first: BinaryNode | undefined): BinaryNode {
+function answerMd(peer: Peer, iq: BinaryNode, first: BinaryNode | undefined): BinaryNode {
   if (first?.tag === 'link_code_companion_reg') {
     return first.attrs.stage === 'companion_hello' ? handleCompanionHello(peer, iq, first) : iqResult(iq);
   }
   if (first?.tag === 'remove-companion-device') {
-    // The client logs itself out: the phone forgets that device.
+    // The client logs itself out: its phone forgets that device.
     const parsed = parseJid(first.attrs.jid);
-    if (!parsed || parsed.user !== world.digits || !world.devices.has(parsed.device)) {
+    const phone = peer.phone;
+    if (!phone || !parsed || parsed.user !== phone.digits || !phone.devices.has(parsed.device)) {
       return iqError(iq, 404, 'item-not-found');
     }
-    world.devices.delete(parsed.device);
+    phone.devices.delete(parsed.device);
     peer.log.debug({ device: first.attrs.jid }, 'client removed itself');
     return iqResult(iq);
   }

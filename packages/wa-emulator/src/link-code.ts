@@ -14,7 +14,7 @@ import { generateKeyPair } from './keys.js';
 import { child, childBytes, iqError, iqResult, unixNow } from './nodes.js';
 import { newRef } from './login.js';
 import { pairDevice } from './pairing.js';
-import type { LinkedDevice, Peer, World } from './world.js';
+import type { LinkedDevice, Peer, Phone, World } from './world.js';
 
 /** Baileys draws codes from this Crockford-style alphabet (no 0, O, I, U). */
 const CODE_PATTERN = /^[1-9A-HJ-NP-TV-Z]{8}$/;
@@ -44,21 +44,22 @@ export function handleCompanionHello(peer: Peer, iq: BinaryNode, reg: BinaryNode
 }
 
 /**
- * The phone enters a pairing code. Like a real phone it cannot tell a wrong code up
- * front: it unwraps the companion's ephemeral key with the code, sends its own wrapped
- * with the same code, and only the companion's finish (AES-GCM over the key bundle)
- * shows whether both sides used the same code.
+ * A phone enters a pairing code; only a client that asked for a code for that phone's
+ * number takes it. Like a real phone it cannot tell a wrong code up front: it unwraps
+ * the companion's ephemeral key with the code, sends its own wrapped with the same
+ * code, and only the companion's finish (AES-GCM over the key bundle) shows whether
+ * both sides used the same code.
  */
-export async function enterPairingCode(world: World, input: string): Promise<LinkedDevice> {
+export async function enterPairingCode(world: World, phone: Phone, input: string): Promise<LinkedDevice> {
   const code = input.trim().toUpperCase();
   if (!CODE_PATTERN.test(code)) throw new ControlError(400, 'a pairing code is 8 characters like "ABCD1234"');
-  if (world.banned) throw new ControlError(409, 'the account is banned');
+  if (phone.banned) throw new ControlError(409, `the account ${phone.e164} is banned`);
   const waiting = [...world.peers].filter(p => p.isOpen && p.registration?.linkCode && !p.registration.pairing);
   if (waiting.length === 0) throw new ControlError(409, 'no client is waiting with a pairing code');
-  const peer = waiting.filter(p => p.registration?.linkCode?.digits === world.digits).at(-1);
+  const peer = waiting.filter(p => p.registration?.linkCode?.digits === phone.digits).at(-1);
   if (!peer?.registration?.linkCode || !peer.clientStatic) {
     const asked = waiting.map(p => toE164(p.registration?.linkCode?.digits ?? '')).join(', ');
-    throw new ControlError(409, `the waiting client asked for a code for ${asked}, not for ${world.e164}`);
+    throw new ControlError(409, `the waiting client asked for a code for ${asked}, not for ${phone.e164}`);
   }
   const registration = peer.registration;
   const request = registration.linkCode!;
@@ -90,7 +91,7 @@ export async function enterPairingCode(world: World, input: string): Promise<Lin
           attrs: {},
           content: [
             { tag: 'link_code_pairing_ref', attrs: {}, content: Buffer.from(request.ref) },
-            { tag: 'primary_identity_pub', attrs: {}, content: world.account.public },
+            { tag: 'primary_identity_pub', attrs: {}, content: phone.account.public },
             { tag: 'link_code_pairing_wrapped_primary_ephemeral_pub', attrs: {}, content: wrappedPrimary },
           ],
         },
@@ -121,17 +122,17 @@ export async function enterPairingCode(world: World, input: string): Promise<Lin
     if (
       keyBundle.length !== 96 ||
       !keyBundle.subarray(0, 32).equals(companionIdentity) ||
-      !keyBundle.subarray(32, 64).equals(world.account.public)
+      !keyBundle.subarray(32, 64).equals(phone.account.public)
     ) {
       throw new ControlError(502, 'the companion key bundle does not name the expected keys');
     }
-    const identityShared = Curve.sharedKey(world.account.private, companionIdentity);
+    const identityShared = Curve.sharedKey(phone.account.private, companionIdentity);
     const advSecret = Buffer.from(
       hkdf(Buffer.concat([companionShared, identityShared, keyBundle.subarray(64)]), 32, { info: 'adv_secret' }),
     );
     phase = 'done';
     registration.pairing = false;
-    return await pairDevice(world, peer, advSecret);
+    return await pairDevice(phone, peer, advSecret);
   } finally {
     if (phase === 'exchange') registration.pairing = false;
   }

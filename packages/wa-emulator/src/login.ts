@@ -9,9 +9,10 @@ import type { Registration, World } from './world.js';
 
 /**
  * Decides what a freshly handshaken client gets, from its ClientPayload: a fresh
- * companion (devicePairingData) gets QR refs; saved credentials (username + device)
- * get `success` if the phone still has that device linked and the noise key matches,
- * `failure 401` if not, `failure 403` while the account is banned.
+ * companion (devicePairingData) gets QR refs, whichever phone later scans them; saved
+ * credentials (username + device) get `success` if the emulated phone with that number
+ * still has that device linked and the noise key matches, `failure 401` if not (or if
+ * no emulated phone has that number), `failure 403` while that account is banned.
  */
 export function handleLogin(world: World, peer: ClientConnection, { payload, clientStatic }: HandshakeResult): void {
   if (payload.devicePairingData) {
@@ -23,14 +24,16 @@ export function handleLogin(world: World, peer: ClientConnection, { payload, cli
     peer.failure(400);
     return;
   }
-  const digits = String(payload.username);
-  const device = world.devices.get(payload.device ?? 0);
-  if (digits !== world.digits) {
-    peer.log.debug({ digits }, 'login for an account this server does not know');
+  const phone = world.phone(String(payload.username));
+  if (!phone) {
+    peer.log.debug('login for an account this server does not know');
     peer.failure(401);
     return;
   }
-  if (world.banned) {
+  phone.logins++;
+  peer.phone = phone;
+  const device = phone.devices.get(payload.device ?? 0);
+  if (phone.banned) {
     peer.failure(403);
     return;
   }
@@ -40,7 +43,7 @@ export function handleLogin(world: World, peer: ClientConnection, { payload, cli
     return;
   }
   // WhatsApp keeps one connection per device: the newer login replaces the older one.
-  for (const other of world.peersOf(device.id)) {
+  for (const other of world.peersOf(phone, device.id)) {
     if (other !== peer) other.streamError('conflict');
   }
   peer.state = 'device';

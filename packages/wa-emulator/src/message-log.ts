@@ -45,10 +45,13 @@ export class MessageLog {
 /** How far a message the emulated world sent to the linked account got. */
 export type InboundStatus = 'sent' | 'delivered' | 'read';
 
-/** A message an emulated contact sent to the linked account (POST /control/inbound). */
+/**
+ * A message sent to a phone's linked account: by an emulated contact (POST
+ * /control/inbound), or by a client linked to another emulated phone.
+ */
 export interface SentMessage {
   id: string;
-  /** E.164 of the emulated contact. */
+  /** E.164 of the emulated contact, or of the other emulated phone. */
   from: string;
   /** E.164 of the linked account. */
   to: string;
@@ -64,6 +67,10 @@ export class InboundLog {
 
   add(message: SentMessage): void {
     this.byId.set(message.id, message);
+  }
+
+  has(id: string): boolean {
+    return this.byId.has(id);
   }
 
   /** Applies a receipt the client sent: none/'inactive' mean delivered, 'read'/'played' read. */

@@ -7,7 +7,7 @@ import { unixNow } from './nodes.js';
 import { takeCompanionBundle } from './prekeys.js';
 import { ProtocolAddress } from './signal-contacts.js';
 import type { SentMessage } from './message-log.js';
-import type { LinkedDevice, World } from './world.js';
+import type { LinkedDevice, Phone, World } from './world.js';
 
 const MAX_TEXT = 65_536;
 
@@ -16,12 +16,13 @@ function messageId(): string {
 }
 
 /**
- * Encrypts one message from an emulated user's device 0 for each linked companion
- * (each has its own Signal session, built from the pre-keys it uploaded) and hands it
- * over, or queues it for the device's next login.
+ * Encrypts one message from an emulated user's device 0 for each of the given devices
+ * linked to the phone (each has its own Signal session, built from the pre-keys it
+ * uploaded) and hands it over, or queues it for the device's next login.
  */
 async function deliverEncrypted(
   world: World,
+  phone: Phone,
   fromDigits: string,
   message: proto.IMessage,
   attrs: Record<string, string>,
@@ -30,14 +31,14 @@ async function deliverEncrypted(
   const contact = world.contacts.get(fromDigits);
   const plaintext = Buffer.from(encodeWAMessage(message));
   for (const device of devices) {
-    const remote = new ProtocolAddress(world.digits, device.id);
+    const remote = new ProtocolAddress(phone.digits, device.id);
     const { type, ciphertext } = await contact.encrypt(remote, () => takeCompanionBundle(device), plaintext);
     const node: BinaryNode = {
       tag: 'message',
       attrs: { ...attrs, t: unixNow(), type: 'text' },
       content: [{ tag: 'enc', attrs: { v: '2', type }, content: ciphertext }],
     };
-    world.deliver(device.id, node);
+    world.deliver(phone, device.id, node);
   }
 }
 
@@ -58,20 +59,29 @@ export interface ContactMessage {
   addressing?: SenderAddressing;
 }
 
-/** An emulated contact writes to the linked account (POST /control/inbound). */
-export async function sendFromContact(world: World, message: ContactMessage): Promise<SentMessage & { lid: string }> {
+/**
+ * An emulated contact writes to the phone's linked account (POST /control/inbound). The
+ * contact may be another emulated phone; then it is that phone itself (device 0) that
+ * writes, not a client linked to it.
+ */
+export async function sendFromContact(
+  world: World,
+  phone: Phone,
+  message: ContactMessage,
+): Promise<SentMessage & { lid: string }> {
   const { from, text, name, addressing = 'pn' } = message;
   const digits = toDigits(from);
   if (!digits) throw new ControlError(400, `"from" is not a phone number: ${from}`);
-  if (digits === world.digits) throw new ControlError(400, '"from" must be another number than the phone itself');
+  if (digits === phone.digits) throw new ControlError(400, '"from" must be another number than the phone itself');
   if (text.length > MAX_TEXT) throw new ControlError(400, `"text" is longer than ${MAX_TEXT} characters`);
   if (!world.isOnWhatsApp(digits)) throw new ControlError(409, `${toE164(digits)} is not on WhatsApp`);
-  const devices = [...world.devices.values()];
-  if (devices.length === 0) throw new ControlError(409, 'no device is linked to the phone');
+  const devices = [...phone.devices.values()];
+  if (devices.length === 0) throw new ControlError(409, `no device is linked to ${phone.e164}`);
   const id = message.id ?? messageId();
   const lid = lidJid(world.lidOf(digits));
   await deliverEncrypted(
     world,
+    phone,
     digits,
     { conversation: text },
     {
@@ -84,12 +94,12 @@ export async function sendFromContact(world: World, message: ContactMessage): Pr
   const sent: SentMessage = {
     id,
     from: toE164(digits),
-    to: world.e164,
+    to: phone.e164,
     text,
     sentAt: new Date().toISOString(),
     status: 'sent',
   };
-  world.inbound.add(sent);
+  phone.inbound.add(sent);
   return { ...sent, lid };
 }
 
@@ -115,20 +125,25 @@ export type LidAnnouncement = 'notification' | 'history';
  * (`phoneNumberToLidMappings`; Baileys emits `messaging-history.set` with
  * `lidPnMappings`). Queued like any stanza while the device is offline.
  */
-export async function announceLidMapping(world: World, phone: string, via: LidAnnouncement): Promise<{ lid: string; pn: string }> {
-  const digits = toDigits(phone);
-  if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${phone}`);
-  if (world.devices.size === 0) throw new ControlError(409, 'no device is linked to the phone');
+export async function announceLidMapping(
+  world: World,
+  phone: Phone,
+  contact: { field: string; number: string },
+  via: LidAnnouncement,
+): Promise<{ lid: string; pn: string }> {
+  const digits = toDigits(contact.number);
+  if (!digits) throw new ControlError(400, `"${contact.field}" is not a phone number: ${contact.number}`);
+  if (phone.devices.size === 0) throw new ControlError(409, `no device is linked to ${phone.e164}`);
   const lid = lidJid(world.lidOf(digits));
   const pn = pnJid(digits);
   if (via === 'history') {
     // Baileys stores history's pairs and passes them on in `messaging-history.set`.
-    await pushHistory(world, [...world.devices.values()], 'PUSH_NAME', { phoneNumberToLidMappings: [{ pnJid: pn, lidJid: lid }], pushnames: [] });
+    await pushHistory(world, phone, [...phone.devices.values()], 'PUSH_NAME', { phoneNumberToLidMappings: [{ pnJid: pn, lidJid: lid }], pushnames: [] });
     return { lid, pn };
   }
   const payload = { data: { xwa2_notify_linked_profiles: { jid: lid, added_profiles: [{ pn }] } } };
-  for (const device of world.devices.values()) {
-    world.deliver(device.id, {
+  for (const device of phone.devices.values()) {
+    world.deliver(phone, device.id, {
       tag: 'notification',
       attrs: { from: SERVER_JID, type: 'mex', id: messageId(), t: unixNow() },
       content: [
@@ -148,8 +163,8 @@ export async function announceLidMapping(world: World, phone: string, via: LidAn
  * phone does. Baileys waits up to 20 s for it before releasing buffered events on a
  * first connection; an empty bootstrap lets it go online at once.
  */
-export async function pushInitialHistory(world: World, device: LinkedDevice): Promise<void> {
-  await pushHistory(world, [device], 'INITIAL_BOOTSTRAP', { conversations: [], progress: 100 });
+export async function pushInitialHistory(world: World, phone: Phone, device: LinkedDevice): Promise<void> {
+  await pushHistory(world, phone, [device], 'INITIAL_BOOTSTRAP', { conversations: [], progress: 100 });
 }
 
 /**
@@ -158,6 +173,7 @@ export async function pushInitialHistory(world: World, device: LinkedDevice): Pr
  */
 async function pushHistory(
   world: World,
+  phone: Phone,
   devices: LinkedDevice[],
   syncType: 'INITIAL_BOOTSTRAP' | 'PUSH_NAME',
   content: Omit<proto.IHistorySync, 'syncType'>,
@@ -165,7 +181,8 @@ async function pushHistory(
   const history = proto.HistorySync.encode({ ...content, syncType: proto.HistorySync.HistorySyncType[syncType] }).finish();
   await deliverEncrypted(
     world,
-    world.digits,
+    phone,
+    phone.digits,
     {
       protocolMessage: {
         type: proto.Message.ProtocolMessage.Type.HISTORY_SYNC_NOTIFICATION,
@@ -178,7 +195,7 @@ async function pushHistory(
       },
     },
     // `notify` on our own phone's message is how a client learns the account's name.
-    { id: messageId(), from: pnJid(world.digits), category: 'peer', notify: world.config.pushName },
+    { id: messageId(), from: pnJid(phone.digits), category: 'peer', notify: phone.config.pushName },
     devices,
   );
 }

@@ -4,7 +4,7 @@ import { ControlError } from './errors.js';
 import { SERVER_JID } from './jid.js';
 import { sign, verify } from './keys.js';
 import { child, childBytes, unixNow } from './nodes.js';
-import type { LinkedDevice, Peer, World } from './world.js';
+import type { LinkedDevice, Peer, Phone, World } from './world.js';
 
 const ADV_ACCOUNT_SIG_PREFIX = Buffer.from([6, 0]);
 const ADV_DEVICE_SIG_PREFIX = Buffer.from([6, 1]);
@@ -31,11 +31,14 @@ export function parseQr(qr: string): ParsedQr | null {
   return parsed;
 }
 
-/** The phone scans a QR: find the waiting client that shows it, then link it. */
-export async function scanQr(world: World, qr: string): Promise<LinkedDevice> {
+/**
+ * A phone scans a QR: find the waiting client that shows it, then link it to that
+ * phone's account. Any waiting client can be linked to any phone, as in the real world.
+ */
+export async function scanQr(world: World, phone: Phone, qr: string): Promise<LinkedDevice> {
   const parsed = parseQr(qr);
   if (!parsed) throw new ControlError(400, 'not a WhatsApp pairing QR string');
-  if (world.banned) throw new ControlError(409, 'the account is banned');
+  if (phone.banned) throw new ControlError(409, `the account ${phone.e164} is banned`);
   const peer = [...world.peers].find(p => p.registration?.refs.includes(parsed.ref));
   if (!peer?.registration || !peer.isOpen) {
     throw new ControlError(404, 'no connected client is waiting with this QR ref');
@@ -46,21 +49,21 @@ export async function scanQr(world: World, qr: string): Promise<LinkedDevice> {
   if (!peer.clientStatic?.equals(parsed.noiseKey) || !peer.registration.identityKey.equals(parsed.identityKey)) {
     throw new ControlError(400, 'the QR keys do not match the client that was given this ref');
   }
-  return pairDevice(world, peer, parsed.advSecret);
+  return pairDevice(phone, peer, parsed.advSecret);
 }
 
 /**
- * Links a registering client the way the phone does: a device identity signed with
+ * Links a registering client to the phone's account the way a phone does: a device identity signed with
  * the account key, wrapped in an HMAC keyed by the client's ADV secret, sent as
  * pair-success. The client's answer must carry a valid device signature; then the
  * device is linked and the client told to restart (stream:error 515).
  */
-export async function pairDevice(world: World, peer: Peer, advSecret: Buffer): Promise<LinkedDevice> {
+export async function pairDevice(phone: Phone, peer: Peer, advSecret: Buffer): Promise<LinkedDevice> {
   const registration = peer.registration;
   if (!registration || !peer.clientStatic) throw new ControlError(409, 'client is not registering');
   registration.pairing = true;
   try {
-    const alloc = world.allocateDevice();
+    const alloc = phone.allocateDevice();
     const companionIdentity = registration.identityKey;
     const details = Buffer.from(
       proto.ADVDeviceIdentity.encode({
@@ -72,13 +75,13 @@ export async function pairDevice(world: World, peer: Peer, advSecret: Buffer): P
       }).finish(),
     );
     const accountSignature = sign(
-      world.account.private,
+      phone.account.private,
       Buffer.concat([ADV_ACCOUNT_SIG_PREFIX, details, companionIdentity]),
     );
     const signedIdentity = Buffer.from(
       proto.ADVSignedDeviceIdentity.encode({
         details,
-        accountSignatureKey: world.account.public,
+        accountSignatureKey: phone.account.public,
         accountSignature,
       }).finish(),
     );
@@ -109,7 +112,7 @@ export async function pairDevice(world: World, peer: Peer, advSecret: Buffer): P
       .catch((err: Error) => {
         throw new ControlError(502, `the client did not answer pair-success: ${err.message}`);
       });
-    checkDeviceSignature(answer, details, companionIdentity, world.account.public);
+    checkDeviceSignature(answer, details, companionIdentity, phone.account.public);
     const device: LinkedDevice = {
       ...alloc,
       noiseKey: peer.clientStatic,
@@ -121,8 +124,8 @@ export async function pairDevice(world: World, peer: Peer, advSecret: Buffer): P
       pending: [],
       historyPushed: false,
     };
-    world.devices.set(device.id, device);
-    peer.log.info({ device: device.jid }, 'device linked; asking the client to restart');
+    phone.devices.set(device.id, device);
+    peer.log.info({ deviceId: device.id }, 'device linked; asking the client to restart');
     peer.streamError(515);
     return device;
   } finally {

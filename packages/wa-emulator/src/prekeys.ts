@@ -79,15 +79,19 @@ function notFound(jid: string): BinaryNode {
   return { tag: 'user', attrs: { jid }, content: [{ tag: 'error', attrs: { code: '404', text: 'item-not-found' } }] };
 }
 
-/** One user's bundle: an emulated contact's device's keys, or a linked companion's uploaded ones. */
+/**
+ * One user's bundle: an emulated contact's device's keys, or the keys a device linked to
+ * an emulated phone uploaded.
+ */
 function bundleFor(world: World, user: BinaryNode): BinaryNode {
   const jid = user.attrs.jid ?? '';
   const parsed = parseJid(jid);
   const digits = parsed ? world.digitsOf(parsed.user, parsed.isLid) : null;
   if (!parsed || !digits || !world.isOnWhatsApp(digits)) return notFound(jid);
   if (parsed.device === 0) return world.contacts.get(digits).bundleNode(jid);
-  if (digits !== world.digits) return world.contacts.device(digits, parsed.device)?.bundleNode(jid) ?? notFound(jid);
-  const device = world.devices.get(parsed.device);
+  const phone = world.phone(digits);
+  if (!phone) return world.contacts.device(digits, parsed.device)?.bundleNode(jid) ?? notFound(jid);
+  const device = phone.devices.get(parsed.device);
   return device ? bundleNode(jid, takeCompanionBundle(device)) : notFound(jid);
 }
 

@@ -4,7 +4,7 @@ import { lidJid, parseJid, pnJid, toE164 } from './jid.js';
 import { unixNow } from './nodes.js';
 import type { RetryRequest } from './retries.js';
 import { bundleParts } from './signal-contacts.js';
-import type { LinkedDevice, World } from './world.js';
+import type { LinkedDevice, Phone, World } from './world.js';
 
 /** A contact's device that would not decrypt its copy of a message. */
 export interface RefusedPart {
@@ -14,13 +14,13 @@ export interface RefusedPart {
   jid: string;
 }
 
-/** Whether the contact device a message part is for refuses it (see `RetryDesk`). */
-export function refusedPart(world: World, messageId: string, jid: string): RefusedPart | null {
+/** Whether the contact device a part of the phone's message is for refuses it (see `RetryDesk`). */
+export function refusedPart(world: World, phone: Phone, messageId: string, jid: string): RefusedPart | null {
   const parsed = parseJid(jid);
   const digits = parsed ? world.digitsOf(parsed.user, parsed.isLid) : null;
-  if (!parsed || !digits || digits === world.digits || !world.isOnWhatsApp(digits)) return null;
+  if (!parsed || !digits || digits === phone.digits || !world.isOnWhatsApp(digits)) return null;
   if (!world.contacts.device(digits, parsed.device)) return null;
-  return world.contacts.retries.takeRefusal(digits, parsed.device, messageId)
+  return phone.retries.takeRefusal(digits, parsed.device, messageId)
     ? { digits, device: parsed.device, jid }
     : null;
 }
@@ -33,6 +33,7 @@ export function refusedPart(world: World, messageId: string, jid: string): Refus
  */
 export function requestRetry(
   world: World,
+  phone: Phone,
   linked: LinkedDevice,
   part: RefusedPart,
   messageId: string,
@@ -40,7 +41,7 @@ export function requestRetry(
 ): RetryRequest {
   const contact = world.contacts.device(part.digits, part.device);
   if (!contact) throw new ControlError(409, `${toE164(part.digits)} has no device ${part.device}`);
-  const desk = world.contacts.retries;
+  const desk = phone.retries;
   const count = desk.nextCount(messageId, part.digits, part.device);
   const withKeys = options.withKeys ?? count > 1;
   const t = unixNow();
@@ -69,7 +70,7 @@ export function requestRetry(
     resend: null,
   };
   desk.record(request);
-  world.deliver(linked.id, { tag: 'receipt', attrs: { id: messageId, from: part.jid, type: 'retry', t }, content });
+  world.deliver(phone, linked.id, { tag: 'receipt', attrs: { id: messageId, from: part.jid, type: 'retry', t }, content });
   return request;
 }
 
@@ -80,28 +81,29 @@ export function requestRetry(
  */
 export function retryFromControl(
   world: World,
+  phone: Phone,
   input: { digits: string; device: number; messageId: string; withKeys?: boolean; lid: boolean },
 ): RetryRequest {
   const { digits, device, messageId } = input;
   if (!world.contacts.device(digits, device)) throw new ControlError(409, `${toE164(digits)} has no device ${device}`);
-  const previous = world.contacts.retries.latest(messageId, digits, device);
+  const previous = phone.retries.latest(messageId, digits, device);
   const linked = previous
-    ? [...world.devices.values()].find(d => d.jid === previous.to)
-    : [...world.devices.values()].at(-1);
-  if (!linked) throw new ControlError(409, 'no device is linked to the phone');
+    ? [...phone.devices.values()].find(d => d.jid === previous.to)
+    : [...phone.devices.values()].at(-1);
+  if (!linked) throw new ControlError(409, `no device is linked to ${phone.e164}`);
   const jid = previous?.jid ?? (input.lid ? lidJid(world.lidOf(digits), device) : pnJid(digits, device));
-  return requestRetry(world, linked, { digits, device, jid }, messageId, { withKeys: input.withKeys });
+  return requestRetry(world, phone, linked, { digits, device, jid }, messageId, { withKeys: input.withKeys });
 }
 
 /**
  * Records a decrypted copy as the resend a device was waiting for, if it was; resolves
  * whether it was one.
  */
-export function noteResend(world: World, messageId: string, jid: string, enc: BinaryNode, text: string | null): boolean {
+export function noteResend(world: World, phone: Phone, messageId: string, jid: string, enc: BinaryNode, text: string | null): boolean {
   const parsed = parseJid(jid);
   const digits = parsed ? world.digitsOf(parsed.user, parsed.isLid) : null;
   if (!parsed || !digits) return false;
-  const request = world.contacts.retries.awaitingResend(messageId, digits, parsed.device);
+  const request = phone.retries.awaitingResend(messageId, digits, parsed.device);
   if (!request) return false;
   const count = enc.attrs.count === undefined ? null : Number(enc.attrs.count);
   request.resend = {

@@ -13,11 +13,11 @@ export function makeStanzaRouter(world: World) {
       case 'message':
         return handleMessage(world, peer, node);
       case 'receipt':
-        return handleReceipt(world, peer, node);
+        return handleReceipt(peer, node);
       case 'ack':
         // The client acks a retry receipt after it sent whatever it sends again.
         if (node.attrs.class === 'receipt' && node.attrs.type === 'retry' && node.attrs.id && node.attrs.to) {
-          world.contacts.retries.answered(node.attrs.id, node.attrs.to);
+          peer.phone?.retries.answered(node.attrs.id, node.attrs.to);
         }
         return;
       default:
@@ -27,12 +27,12 @@ export function makeStanzaRouter(world: World) {
   };
 }
 
-/** The client confirms messages the emulated world sent it; the server acks receipts. */
-function handleReceipt(world: World, peer: Peer, node: BinaryNode): void {
+/** The client confirms messages the emulated world sent its account; the server acks receipts. */
+function handleReceipt(peer: Peer, node: BinaryNode): void {
   const id = node.attrs.id;
   if (!id) return;
   const ids = [id, ...children(child(node, 'list'), 'item').map(item => item.attrs.id ?? '')];
-  for (const each of ids) world.inbound.receipt(each, node.attrs.type);
+  for (const each of ids) peer.phone?.inbound.receipt(each, node.attrs.type);
   const attrs: Record<string, string> = { class: 'receipt', id, from: node.attrs.to ?? '' };
   if (node.attrs.type) attrs.type = node.attrs.type;
   peer.send({ tag: 'ack', attrs });

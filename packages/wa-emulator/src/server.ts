@@ -8,7 +8,6 @@ import { makeControlApi } from './control.js';
 import { toDigits } from './jid.js';
 import { buildCertChain, generateKeyPair, rootKeyPair } from './keys.js';
 import { handleLogin } from './login.js';
-import { InboundLog, MessageLog } from './message-log.js';
 import { makeStanzaRouter } from './router.js';
 import { ContactDirectory } from './signal-contacts.js';
 import { World } from './world.js';
@@ -19,9 +18,18 @@ export interface EmulatorOptions {
   host?: string;
   /** Port to listen on; default 0 (an ephemeral port). */
   port?: number;
-  /** The emulated phone's own number, E.164, e.g. '+966501234567'. */
-  phone: string;
-  /** The account's display name, sent along with the history push (default 'Emulated Phone'). */
+  /**
+   * The emulated phone's own number, E.164, e.g. '+966501234567'. Give this or `phones`;
+   * with both, `phone` comes first.
+   */
+  phone?: string;
+  /**
+   * Several emulated phones, each a WhatsApp account of its own that a client links to.
+   * The first is the default for every per-phone control call; more can be added at
+   * run time with `addPhone` or `POST /control/phones`.
+   */
+  phones?: readonly string[];
+  /** Each account's display name, sent along with the history push (default 'Emulated Phone'). */
   pushName?: string;
   /** How many QR refs a fresh client gets in pair-device (default 6, like WhatsApp). */
   qrRefs?: number;
@@ -48,37 +56,43 @@ export interface Emulator {
   readonly controlUrl: string;
   /** The certificate chain's root key; clients must trust it (Baileys: WA_CERT_DETAILS.PUBLIC_KEY). */
   readonly rootPublicKey: Uint8Array;
-  /** The emulated phone's number, E.164. */
+  /** The first emulated phone's number, E.164: the default for per-phone control calls. */
   readonly phone: string;
+  /** Every emulated phone's number, E.164, in the order they were added. */
+  readonly phones: readonly string[];
+  /** Adds an emulated phone; resolves its number as E.164. Throws on a malformed or taken number. */
+  addPhone(phone: string): string;
   /** Closes every client socket and the port. */
   close(): Promise<void>;
 }
 
-/** Starts a WhatsApp server emulator with one scripted phone and resolves once it listens. */
+/** Starts a WhatsApp server emulator with one or more scripted phones and resolves once it listens. */
 export async function startEmulator(options: EmulatorOptions): Promise<Emulator> {
-  const digits = toDigits(options.phone);
-  if (!digits) throw new Error(`not an E.164 phone number: ${options.phone}`);
+  const numbers = [...(options.phone === undefined ? [] : [options.phone]), ...(options.phones ?? [])];
+  if (numbers.length === 0) throw new Error('name at least one phone (`phone` or `phones`)');
+  const phones = numbers.map(phone => {
+    const digits = toDigits(phone);
+    if (!digits) throw new Error(`not an E.164 phone number: ${phone}`);
+    return digits;
+  });
+  const taken = phones.find((digits, i) => phones.indexOf(digits) !== i);
+  if (taken) throw new Error(`phone +${taken} is named twice`);
   const qrRefs = options.qrRefs ?? 6;
   if (!Number.isInteger(qrRefs) || qrRefs < 1) throw new Error('qrRefs must be a positive integer');
   const logger = (options.logger ?? pino({ level: 'silent' })).child({ module: 'wa-emulator' });
-  const account = generateKeyPair();
   const world = new World(
-    digits,
-    account,
+    { qrRefs, pushHistory: options.pushHistory ?? true },
     {
-      qrRefs,
-      pushHistory: options.pushHistory ?? true,
       pushName: options.pushName ?? 'Emulated Phone',
       deliveredDelayMs: options.deliveredDelayMs ?? 50,
       readDelayMs: options.readDelayMs ?? 100,
       ackDelayMs: options.ackDelayMs ?? 0,
       ackError: null,
     },
-    new ContactDirectory(digits, account),
-    new MessageLog(),
-    new InboundLog(),
+    new ContactDirectory(),
     logger,
   );
+  for (const digits of phones) world.addPhone(digits);
   const root = rootKeyPair();
   const staticKeys = generateKeyPair();
   const certChain = buildCertChain(root, staticKeys.public);
@@ -126,14 +140,22 @@ export async function startEmulator(options: EmulatorOptions): Promise<Emulator>
   });
   const address = http.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
-  logger.debug({ host, port: address.port, phone: world.e164 }, 'emulator listening');
+  logger.debug({ host, port: address.port, phones: phones.length }, 'emulator listening');
 
   let closing: Promise<void> | null = null;
   return {
     url: `ws://${host}:${address.port}/ws/chat`,
     controlUrl: `http://${host}:${address.port}`,
     rootPublicKey: new Uint8Array(root.public),
-    phone: world.e164,
+    phone: world.firstPhone.e164,
+    get phones() {
+      return world.allPhones().map(p => p.e164);
+    },
+    addPhone(phone) {
+      const digits = toDigits(phone);
+      if (!digits) throw new Error(`not an E.164 phone number: ${phone}`);
+      return world.addPhone(digits).e164;
+    },
     close() {
       closing ??= (async () => {
         world.cancelTimers();

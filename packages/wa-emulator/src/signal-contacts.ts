@@ -2,8 +2,7 @@ import { randomInt } from 'node:crypto';
 import { encodeBigEndian, type BinaryNode } from 'baileys';
 import { ProtocolAddress, SessionBuilder, SessionCipher, type SessionRecord, type SignalStorage } from 'libsignal';
 import * as curve from 'libsignal/src/curve.js';
-import { sign, withKeyType, type KeyPair } from './keys.js';
-import { RetryDesk } from './retries.js';
+import { generateKeyPair, sign, withKeyType, type KeyPair } from './keys.js';
 
 /** libsignal's key pair shape: the public key carries the 0x05 type byte (33 bytes). */
 interface SignalKeyPair {
@@ -177,28 +176,34 @@ function strip(publicKey: Buffer): Buffer {
 }
 
 /**
- * The emulated world's users, created on first use; the phone's own entry uses its
- * account key. A user is its phone (device 0) plus any companion devices a test added
- * (say, the contact's WhatsApp Web), each with Signal keys of its own.
+ * The emulated world's users, created on first use. A user is its phone (device 0) plus
+ * any companion devices a test added (say, the contact's WhatsApp Web), each with Signal
+ * keys of its own; an emulated phone's device 0 has the account key as its identity.
  */
 export class ContactDirectory {
   private readonly contacts = new Map<string, SignalContact>();
   private readonly companions = new Map<string, Map<number, SignalContact>>();
-  /** Which devices refuse which messages, and the retries they asked for. */
-  readonly retries = new RetryDesk();
-
-  constructor(
-    private readonly phoneDigits: string,
-    private readonly account: KeyPair,
-  ) {}
 
   get(digits: string): SignalContact {
     let contact = this.contacts.get(digits);
     if (!contact) {
-      contact = new SignalContact(digits, digits === this.phoneDigits ? this.account : undefined);
+      contact = new SignalContact(digits);
       this.contacts.set(digits, contact);
     }
     return contact;
+  }
+
+  /**
+   * The account key of a number that becomes an emulated phone: the identity the world
+   * already gave that number, if it talked as a contact before, or a new one.
+   */
+  adoptAsPhone(digits: string): KeyPair {
+    let contact = this.contacts.get(digits);
+    if (!contact) {
+      contact = new SignalContact(digits, generateKeyPair());
+      this.contacts.set(digits, contact);
+    }
+    return { public: strip(contact.identity.pubKey), private: Buffer.from(contact.identity.privKey) };
   }
 
   /** One device of a user: the phone for 0, a companion only once added. */
@@ -206,7 +211,7 @@ export class ContactDirectory {
     return device === 0 ? this.get(digits) : this.companions.get(digits)?.get(device);
   }
 
-  /** Gives a user (never the phone's own account) a companion device, once. */
+  /** Gives a user (never an emulated phone's own account) a companion device, once. */
   addCompanion(digits: string, device: number): SignalContact {
     let devices = this.companions.get(digits);
     if (!devices) {

@@ -6,8 +6,8 @@ import type { World } from './world.js';
 /**
  * `xmlns:'usync'`: per user, answers each protocol the query names. `contact` says
  * whether the number is on WhatsApp (what `onWhatsApp()` reads), `devices` lists
- * device 0 plus companions (the phone's linked devices, or a contact's added ones) and `lid` gives
- * the stable LID. Numbers that are not on WhatsApp get `contact type:'out'`, an empty
+ * device 0 plus companions (an emulated phone's linked devices, or a contact's added
+ * ones) and `lid` gives the stable LID. Numbers that are not on WhatsApp get `contact type:'out'`, an empty
  * device list and no LID.
  */
 export function handleUsync(world: World, iq: BinaryNode): BinaryNode {
@@ -75,8 +75,9 @@ function answerProtocol(world: World, protocol: string, digits: string, on: bool
 
 function deviceList(world: World, digits: string): BinaryNode[] {
   const devices: BinaryNode[] = [{ tag: 'device', attrs: { id: '0' } }];
-  if (digits === world.digits) {
-    for (const device of world.devices.values()) {
+  const phone = world.phone(digits);
+  if (phone) {
+    for (const device of phone.devices.values()) {
       // Non-zero devices must name their key index, or clients skip them.
       devices.push({ tag: 'device', attrs: { id: String(device.id), 'key-index': String(device.keyIndex) } });
     }

@@ -2,7 +2,8 @@ import type { BinaryNode } from 'baileys';
 import type { Logger } from 'pino';
 import { lidJid, lidUserFor, pnJid, toE164 } from './jid.js';
 import type { KeyPair } from './keys.js';
-import type { InboundLog, MessageLog } from './message-log.js';
+import { InboundLog, MessageLog } from './message-log.js';
+import { RetryDesk } from './retries.js';
 import type { ContactDirectory } from './signal-contacts.js';
 
 /** A companion device the phone has linked (what "Linked devices" lists on a phone). */
@@ -50,6 +51,8 @@ export interface Peer {
   readonly clientStatic: Buffer | null;
   readonly isOpen: boolean;
   state: 'handshake' | 'registering' | 'device' | 'closing';
+  /** The account the client's credentials name; null while it has none (a fresh client). */
+  phone: Phone | null;
   device: LinkedDevice | null;
   registration: Registration | null;
   send(node: BinaryNode): void;
@@ -64,10 +67,16 @@ export interface Peer {
   stall(): void;
 }
 
-export interface RuntimeConfig {
+/** What the server does the same way for every client, whichever account it belongs to. */
+export interface ServerConfig {
+  /** How many refs a fresh client gets; it has no account yet, so this can't be per phone. */
   qrRefs: number;
-  /** Whether the phone pushes an (empty) initial history sync after a device's first login. */
+  /** Whether a phone pushes an (empty) initial history sync after a device's first login. */
   pushHistory: boolean;
+}
+
+/** How one account's world behaves; `PUT /control/config` changes it per phone. */
+export interface AccountConfig {
   /** The account's display name; clients learn it from the phone's messages. */
   pushName: string;
   deliveredDelayMs: number;
@@ -77,33 +86,95 @@ export interface RuntimeConfig {
   ackError: number | null;
 }
 
-/** Everything the emulated WhatsApp remembers, in memory, for the life of the process. */
-export class World {
+/**
+ * One emulated phone: a WhatsApp account of its own, with its linked devices, its ban,
+ * its settings, and what its devices sent and were sent.
+ */
+export class Phone {
   readonly e164: string;
   readonly lidUser: string;
-  down = false;
   banned = false;
-  loginAttempts = 0;
+  /** Logins whose credentials named this account (the server-wide count also has fresh clients). */
+  logins = 0;
   readonly devices = new Map<number, LinkedDevice>();
-  readonly peers = new Set<Peer>();
-  private onWhatsApp: Set<string> | null = null;
+  /** What this account's devices sent, decrypted. */
+  readonly messages = new MessageLog();
+  /** What emulated contacts (and other emulated phones) sent this account. */
+  readonly inbound = new InboundLog();
+  /** Which contact devices refuse this account's messages, and the retries they asked for. */
+  readonly retries = new RetryDesk();
   private nextDeviceId = 1;
   private nextKeyIndex = 1;
-  private readonly lidToDigits = new Map<string, string>();
-  private readonly timers = new Set<NodeJS.Timeout>();
 
   constructor(
     readonly digits: string,
     /** The phone's account key: signs device identities, and is its Signal identity. */
     readonly account: KeyPair,
-    readonly config: RuntimeConfig,
-    readonly contacts: ContactDirectory,
-    readonly messages: MessageLog,
-    readonly inbound: InboundLog,
-    readonly log: Logger,
+    readonly config: AccountConfig,
   ) {
     this.e164 = toE164(digits);
-    this.lidUser = this.lidOf(digits);
+    this.lidUser = lidUserFor(digits);
+  }
+
+  allocateDevice(): { id: number; keyIndex: number; jid: string; lid: string } {
+    const id = this.nextDeviceId++;
+    return { id, keyIndex: this.nextKeyIndex++, jid: pnJid(this.digits, id), lid: lidJid(this.lidUser, id) };
+  }
+
+  unlinkAll(): LinkedDevice[] {
+    const removed = [...this.devices.values()];
+    this.devices.clear();
+    return removed;
+  }
+}
+
+/**
+ * Everything the emulated WhatsApp remembers, in memory, for the life of the process:
+ * the server (its sockets, up or down), the world's numbers and contacts, and the
+ * emulated phones, the first of which is the default for every per-phone control call.
+ */
+export class World {
+  down = false;
+  loginAttempts = 0;
+  readonly peers = new Set<Peer>();
+  private readonly phones = new Map<string, Phone>();
+  private onWhatsApp: Set<string> | null = null;
+  private readonly lidToDigits = new Map<string, string>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+
+  constructor(
+    readonly config: ServerConfig,
+    /** What a phone added at run time starts with. */
+    private readonly accountDefaults: AccountConfig,
+    readonly contacts: ContactDirectory,
+    readonly log: Logger,
+  ) {}
+
+  /** Adds an emulated phone; throws if the number already is one. */
+  addPhone(digits: string, config: Partial<AccountConfig> = {}): Phone {
+    if (this.phones.has(digits)) throw new Error(`${toE164(digits)} is already an emulated phone`);
+    // If the world already knew the number as a contact, the phone keeps that identity,
+    // so clients that talked to it before still can.
+    const phone = new Phone(digits, this.contacts.adoptAsPhone(digits), { ...this.accountDefaults, ...config });
+    this.lidOf(digits);
+    this.phones.set(digits, phone);
+    return phone;
+  }
+
+  /** The emulated phone with that number, if it is one. */
+  phone(digits: string): Phone | undefined {
+    return this.phones.get(digits);
+  }
+
+  /** The phone every per-phone control call uses when it names none: the first one. */
+  get firstPhone(): Phone {
+    const first = this.phones.values().next();
+    if (first.done) throw new Error('the emulator has no phone');
+    return first.value;
+  }
+
+  allPhones(): Phone[] {
+    return [...this.phones.values()];
   }
 
   lidOf(digits: string): string {
@@ -117,40 +188,32 @@ export class World {
     return isLid ? (this.lidToDigits.get(user) ?? null) : user;
   }
 
+  /** Every emulated phone is on WhatsApp; other numbers as `PUT /control/numbers` says. */
   isOnWhatsApp(digits: string): boolean {
-    return digits === this.digits || this.onWhatsApp === null || this.onWhatsApp.has(digits);
+    return this.phones.has(digits) || this.onWhatsApp === null || this.onWhatsApp.has(digits);
   }
 
   setOnWhatsApp(digits: string[] | null): void {
     this.onWhatsApp = digits ? new Set(digits) : null;
   }
 
-  allocateDevice(): { id: number; keyIndex: number; jid: string; lid: string } {
-    const id = this.nextDeviceId++;
-    return { id, keyIndex: this.nextKeyIndex++, jid: pnJid(this.digits, id), lid: lidJid(this.lidUser, id) };
-  }
-
-  /** Live, logged-in connections of one linked device. */
-  peersOf(deviceId: number): Peer[] {
-    return [...this.peers].filter(p => p.state === 'device' && p.device?.id === deviceId && p.isOpen);
+  /** Live, logged-in connections of one account, or of one of its linked devices. */
+  peersOf(phone: Phone, deviceId?: number): Peer[] {
+    return [...this.peers].filter(
+      p => p.state === 'device' && p.phone === phone && (deviceId === undefined || p.device?.id === deviceId) && p.isOpen,
+    );
   }
 
   /** Sends to a device's live connections, or keeps it for the device's next login. */
-  deliver(deviceId: number, node: BinaryNode): void {
-    const device = this.devices.get(deviceId);
+  deliver(phone: Phone, deviceId: number, node: BinaryNode): void {
+    const device = phone.devices.get(deviceId);
     if (!device) return;
-    const live = this.peersOf(deviceId);
+    const live = this.peersOf(phone, deviceId);
     if (live.length === 0) {
       device.pending.push(node);
       return;
     }
     for (const peer of live) peer.send(node);
-  }
-
-  unlinkAll(): LinkedDevice[] {
-    const removed = [...this.devices.values()];
-    this.devices.clear();
-    return removed;
   }
 
   /** A timer that `close()` cancels, so nothing fires after the emulator stops. */
