@@ -197,13 +197,16 @@ export async function control<T = Record<string, unknown>>(
   return { status: res.status, body: (await res.json()) as T };
 }
 
-/** Pairs a fresh client by QR; resolves with its credentials once the client saw 515. */
-export async function pairByQr(emulator: Emulator): Promise<AuthenticationState> {
+/**
+ * Pairs a fresh client by QR, scanned by the given emulated phone (the first one if
+ * none is named); resolves with its credentials once the client saw 515.
+ */
+export async function pairByQr(emulator: Emulator, phone?: string): Promise<AuthenticationState> {
   const auth = memoryAuthState();
   const sock = connect(emulator, auth);
   const qr = await waitForQr(sock);
   const closed = waitForClose(sock);
-  const scan = await control(emulator, 'POST', '/control/scan', { qr });
+  const scan = await control(emulator, 'POST', '/control/scan', phone === undefined ? { qr } : { qr, phone });
   if (scan.status !== 200) throw new Error(`scan failed: ${JSON.stringify(scan.body)}`);
   const { statusCode } = await closed;
   if (statusCode !== 515) throw new Error(`expected 515 after pairing, got ${statusCode}`);
