@@ -1,15 +1,18 @@
 #!/usr/bin/env node
 /**
  * Runs the emulator from the command line:
- *   npm run emulator -- --port 7001 --phone +966501234567
+ *   npm run emulator -- --port 7001 --phone +966501234567 [--phone +966501234568 …]
  */
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { toDigits } from './jid.js';
 import { startEmulator } from './index.js';
 
-const USAGE = `usage: npm run emulator -- --port <port> --phone <E.164> [--host 127.0.0.1]
-                             [--qr-refs 6] [--delivered-ms 50] [--read-ms 100] [--log-level info]`;
+const USAGE = `usage: npm run emulator -- --port <port> --phone <E.164> [--phone <E.164> …] [--host 127.0.0.1]
+                             [--qr-refs 6] [--delivered-ms 50] [--read-ms 100] [--log-level info]
+
+Each --phone is an emulated phone: a WhatsApp account of its own that one client links to.
+The first is the default for control calls that name no "phone".`;
 
 function fail(message: string): never {
   process.stderr.write(`wa-emulator: ${message}\n${USAGE}\n`);
@@ -29,7 +32,7 @@ try {
   parsed = parseArgs({
     options: {
       port: { type: 'string' },
-      phone: { type: 'string' },
+      phone: { type: 'string', multiple: true },
       host: { type: 'string', default: '127.0.0.1' },
       'qr-refs': { type: 'string' },
       'delivered-ms': { type: 'string' },
@@ -49,10 +52,13 @@ if (values.help) {
   process.exit(0);
 }
 if (values.port === undefined) fail('--port is required');
-if (values.phone === undefined) fail('--phone is required');
-if (!values.phone.startsWith('+') || !toDigits(values.phone)) {
-  fail(`--phone must be an E.164 number like +966501234567, got "${values.phone}"`);
+const phones = values.phone ?? [];
+if (phones.length === 0) fail('--phone is required');
+for (const phone of phones) {
+  if (!phone.startsWith('+') || !toDigits(phone)) fail(`--phone must be an E.164 number like +966501234567, got "${phone}"`);
 }
+const twice = phones.find((phone, i) => phones.indexOf(phone) !== i);
+if (twice) fail(`--phone ${twice} is given twice`);
 const levels = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const logLevel = values['log-level'] ?? 'info';
 if (!levels.includes(logLevel)) fail(`--log-level must be one of ${levels.join(', ')}`);
@@ -60,7 +66,7 @@ if (!levels.includes(logLevel)) fail(`--log-level must be one of ${levels.join('
 const emulator = await startEmulator({
   host: values.host,
   port: integer('port', values.port, 0, 1, 65_535),
-  phone: values.phone,
+  phones,
   qrRefs: integer('qr-refs', values['qr-refs'], 6, 1, 100),
   deliveredDelayMs: integer('delivered-ms', values['delivered-ms'], 50, 0, 3_600_000),
   readDelayMs: integer('read-ms', values['read-ms'], 100, 0, 3_600_000),
@@ -69,7 +75,7 @@ const emulator = await startEmulator({
 
 const rootKey = Buffer.from(emulator.rootPublicKey).toString('base64');
 const c = emulator.controlUrl;
-process.stdout.write(`WhatsApp emulator for ${emulator.phone}
+process.stdout.write(`WhatsApp emulator for ${emulator.phones.join(', ')}
   WebSocket (Baileys waWebSocketUrl): ${emulator.url}
   control API:                        ${c}/control
   root public key (base64):           ${rootKey}
@@ -81,8 +87,10 @@ run Wasla against it:
 examples:
   curl -s ${c}/control/state
   curl -s -X POST ${c}/control/scan -H 'content-type: application/json' -d '{"qr":"<the QR string>"}'
+  curl -s -X POST ${c}/control/scan -H 'content-type: application/json' -d '{"qr":"<the QR string>","phone":"${emulator.phones.at(-1)}"}'
+  curl -s -X POST ${c}/control/phones -H 'content-type: application/json' -d '{"phone":"+966501239999"}'   # one more phone
   curl -s -X POST ${c}/control/pairing-code -H 'content-type: application/json' -d '{"code":"ABCD1234"}'
-  curl -s ${c}/control/messages
+  curl -s '${c}/control/messages?phone=${encodeURIComponent(emulator.phone)}'   # without ?phone=: the first phone's
   curl -s -X PUT ${c}/control/numbers -H 'content-type: application/json' -d '{"onWhatsApp":["+966500000001"]}'
   curl -s -X PUT ${c}/control/config -H 'content-type: application/json' -d '{"ackError":463}'
   curl -s -X POST ${c}/control/refuse -H 'content-type: application/json' -d '{"contact":"+966500000001","device":2,"next":1}'
