@@ -21,16 +21,17 @@ import { retryFromControl } from './retry-receipts.js';
 import { scanQr } from './pairing.js';
 import type { Peer, Phone, World } from './world.js';
 
-/** One control request: its JSON body (empty for GET and DELETE) and the phone it names. */
-interface Request {
+/** A per-phone control request: its JSON body (empty for GET and DELETE) and its phone. */
+interface PhoneRequest {
   body: Body;
   /** The emulated phone the request names with `phone`, or the first one. */
-  phone(): Phone;
+  phone: Phone;
   /** Whether the request named a phone at all. */
-  readonly namesPhone: boolean;
+  namesPhone: boolean;
 }
 
-type Handler = (request: Request) => unknown;
+type PhoneHandler = (request: PhoneRequest) => unknown;
+type WorldHandler = (body: Body) => unknown;
 
 /**
  * The JSON control API under /control: the scripted phones (scan, pairing code, logout),
@@ -44,91 +45,91 @@ type Handler = (request: Request) => unknown;
  * `phone`. `drop` and `stall` cut every socket unless they name a phone.
  */
 export function makeControlApi(world: World, rootPublicKey: Buffer) {
-  const perPhone: Record<string, Handler> = {
+  const perPhone: Record<string, PhoneHandler> = {
     'POST /control/scan': async ({ body, phone }) => {
-      const device = await scanQr(world, phone(), requireString(body, 'qr'));
-      return { ok: true, phone: phone().e164, deviceJid: device.jid };
+      const device = await scanQr(world, phone, requireString(body, 'qr'));
+      return { ok: true, phone: phone.e164, deviceJid: device.jid };
     },
     'POST /control/pairing-code': async ({ body, phone }) => {
-      const device = await enterPairingCode(world, phone(), requireString(body, 'code'));
-      return { ok: true, phone: phone().e164, deviceJid: device.jid };
+      const device = await enterPairingCode(world, phone, requireString(body, 'code'));
+      return { ok: true, phone: phone.e164, deviceJid: device.jid };
     },
     'POST /control/logout': ({ phone }) => {
-      const unlinked = phone().unlinkAll().length;
-      const closed = world.peersOf(phone()).map(p => p.failure(401)).length;
-      return { ok: true, phone: phone().e164, unlinked, closed };
+      const unlinked = phone.unlinkAll().length;
+      const closed = world.peersOf(phone).map(p => p.failure(401)).length;
+      return { ok: true, phone: phone.e164, unlinked, closed };
     },
     'POST /control/replace': ({ phone }) => ({
       ok: true,
-      phone: phone().e164,
-      closed: world.peersOf(phone()).map(p => p.streamError('conflict')).length,
+      phone: phone.e164,
+      closed: world.peersOf(phone).map(p => p.streamError('conflict')).length,
     }),
     'POST /control/drop': request => ({ ok: true, closed: socketsOf(world, request).map(p => p.terminate()).length }),
     'POST /control/stall': request => ({ ok: true, stalled: socketsOf(world, request).map(p => p.stall()).length }),
     'POST /control/ban': ({ phone }) => {
-      phone().banned = true;
-      return { ok: true, phone: phone().e164, closed: world.peersOf(phone()).map(p => p.failure(403)).length };
+      phone.banned = true;
+      return { ok: true, phone: phone.e164, closed: world.peersOf(phone).map(p => p.failure(403)).length };
     },
     'POST /control/unban': ({ phone }) => {
-      phone().banned = false;
-      return { ok: true, phone: phone().e164 };
+      phone.banned = false;
+      return { ok: true, phone: phone.e164 };
     },
     'PUT /control/config': ({ body, phone }) => {
-      applyConfig(phone().config, body);
-      return { ok: true, phone: phone().e164, config: { ...world.config, ...phone().config } };
+      applyConfig(phone.config, body);
+      return { ok: true, phone: phone.e164, config: { ...world.config, ...phone.config } };
     },
-    'GET /control/messages': ({ phone }) => ({ phone: phone().e164, messages: phone().messages.list() }),
+    'GET /control/messages': ({ phone }) => ({ phone: phone.e164, messages: phone.messages.list() }),
     'DELETE /control/messages': ({ phone }) => {
-      phone().messages.clear();
-      return { ok: true, phone: phone().e164 };
+      phone.messages.clear();
+      return { ok: true, phone: phone.e164 };
     },
     'POST /control/inbound': async ({ body, phone }) => {
-      const sent = await sendFromContact(world, phone(), {
+      const sent = await sendFromContact(world, phone, {
         from: requireString(body, 'from'),
         text: requireString(body, 'text'),
         ...optionalString(body, 'name'),
         ...optionalString(body, 'id'),
         addressing: parseAddressing(body.addressing),
       });
-      return { ok: true, phone: phone().e164, id: sent.id, lid: sent.lid };
+      return { ok: true, phone: phone.e164, id: sent.id, lid: sent.lid };
     },
-    'GET /control/inbound': ({ phone }) => ({ phone: phone().e164, messages: phone().inbound.list() }),
+    'GET /control/inbound': ({ phone }) => ({ phone: phone.e164, messages: phone.inbound.list() }),
     'DELETE /control/inbound': ({ phone }) => {
-      phone().inbound.clear();
-      return { ok: true, phone: phone().e164 };
+      phone.inbound.clear();
+      return { ok: true, phone: phone.e164 };
     },
     'POST /control/refuse': ({ body, phone }) => {
-      const digits = requireContact(world, phone(), body);
+      const digits = requireContact(world, phone, body);
       const device = optionalDevice(body);
       const ids = optionalIds(body);
       const next = optionalCount(body, 'next');
       if (ids.length === 0 && next === 0) throw new ControlError(400, 'name "messageIds" or a "next" count above 0');
       if (device !== 0) world.contacts.addCompanion(digits, device);
-      phone().retries.refuse(digits, device, ids, next);
-      return { ok: true, phone: phone().e164, contact: toE164(digits), device };
+      phone.retries.refuse(digits, device, ids, next);
+      return { ok: true, phone: phone.e164, contact: toE164(digits), device };
     },
     'POST /control/retry': ({ body, phone }) => {
       if (body.keys !== undefined && typeof body.keys !== 'boolean') throw new ControlError(400, '"keys" must be true or false');
       if (body.lid !== undefined && typeof body.lid !== 'boolean') throw new ControlError(400, '"lid" must be true or false');
-      const retry = retryFromControl(world, phone(), {
-        digits: requireContact(world, phone(), body),
+      const retry = retryFromControl(world, phone, {
+        digits: requireContact(world, phone, body),
         device: optionalDevice(body),
         messageId: requireString(body, 'id'),
         withKeys: body.keys as boolean | undefined,
         lid: body.lid === true,
       });
-      return { ok: true, phone: phone().e164, retry };
+      return { ok: true, phone: phone.e164, retry };
     },
-    'GET /control/retries': ({ phone }) => ({ phone: phone().e164, retries: phone().retries.list() }),
+    'GET /control/retries': ({ phone }) => ({ phone: phone.e164, retries: phone.retries.list() }),
     'DELETE /control/retries': ({ phone }) => {
-      phone().retries.clear();
-      return { ok: true, phone: phone().e164 };
+      phone.retries.clear();
+      return { ok: true, phone: phone.e164 };
     },
     'POST /control/lid-mapping': ({ body, phone }) => lidMapping(world, body, phone),
   };
 
-  const worldWide: Record<string, Handler> = {
-    'POST /control/phones': ({ body }) => {
+  const worldWide: Record<string, WorldHandler> = {
+    'POST /control/phones': body => {
       const number = requireString(body, 'phone');
       const digits = toDigits(number);
       if (!digits) throw new ControlError(400, `"phone" is not a phone number: ${number}`);
@@ -145,7 +146,7 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       world.down = false;
       return { ok: true };
     },
-    'PUT /control/numbers': ({ body }) => {
+    'PUT /control/numbers': body => {
       world.setOnWhatsApp(parseNumbers(body.onWhatsApp));
       return { ok: true };
     },
@@ -154,15 +155,14 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
   };
   // These read the body's `phone` themselves: POST /phones adds it, lid-mapping may name its contact with it.
   const ownPhoneField = new Set(['POST /control/phones', 'POST /control/lid-mapping']);
-  const routes = { ...perPhone, ...worldWide };
+  const routes: Record<string, unknown> = { ...perPhone, ...worldWide };
 
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const path = url.pathname.replace(/\/+$/, '');
     const route = `${req.method ?? 'GET'} ${path}`;
-    const handler = routes[route];
     try {
-      if (!handler) {
+      if (!(route in routes)) {
         const known = Object.keys(routes).some(each => each.endsWith(` ${path}`));
         throw new ControlError(known ? 405 : 404, known ? `method ${req.method} not allowed` : `no such route: ${path}`);
       }
@@ -171,17 +171,11 @@ export function makeControlApi(world: World, rootPublicKey: Buffer) {
       if (named !== undefined && route in worldWide) {
         throw new ControlError(400, `${route} concerns the whole server; it takes no "phone"`);
       }
-      // Resolved up front, so an unknown phone is a 404 before anything happens.
-      const phone = route in perPhone ? resolvePhone(world, named) : null;
-      const request: Request = {
-        body,
-        namesPhone: named !== undefined,
-        phone: () => {
-          if (!phone) throw new Error(`${route} is not a per-phone call`);
-          return phone;
-        },
-      };
-      reply(res, 200, await handler(request));
+      const perPhoneHandler = perPhone[route];
+      const answer = perPhoneHandler
+        ? perPhoneHandler({ body, phone: resolvePhone(world, named), namesPhone: named !== undefined })
+        : worldWide[route]!(body);
+      reply(res, 200, await answer);
     } catch (err) {
       if (err instanceof ControlError) {
         reply(res, err.status, { error: err.message });
@@ -221,8 +215,8 @@ function resolvePhone(world: World, named: string | undefined): Phone {
 }
 
 /** The sockets `drop` and `stall` act on: the named phone's logged-in ones, or every one. */
-function socketsOf(world: World, request: Request): Peer[] {
-  return request.namesPhone ? world.peersOf(request.phone()) : [...world.peers];
+function socketsOf(world: World, request: PhoneRequest): Peer[] {
+  return request.namesPhone ? world.peersOf(request.phone) : [...world.peers];
 }
 
 /**
@@ -231,10 +225,10 @@ function socketsOf(world: World, request: Request): Peer[] {
  * named by `?phone=`, or is the first phone). With `contact`, `phone` names the account,
  * as everywhere else.
  */
-async function lidMapping(world: World, body: Body, queried: () => Phone) {
+async function lidMapping(world: World, body: Body, queried: Phone) {
   const via = parseAnnouncement(body.via);
   const legacy = body.contact === undefined;
-  const phone = legacy || body.phone === undefined ? queried() : resolvePhone(world, requireString(body, 'phone'));
+  const phone = legacy || body.phone === undefined ? queried : resolvePhone(world, requireString(body, 'phone'));
   const contact = legacy
     ? { field: 'phone', number: requireString(body, 'phone') }
     : { field: 'contact', number: requireString(body, 'contact') };
