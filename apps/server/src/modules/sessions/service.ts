@@ -45,6 +45,8 @@ export function isRestrictionAck(update: { status: string; errorCode: string | n
 }
 const RESTRICTED_REASON = 'WhatsApp restricted this number from messaging (error {code}), so sending stopped. Wait a day or more, then lift the restriction.';
 
+const MOVED = 'This WhatsApp session just moved to another server. Try again in a moment.';
+
 /** Commands a person (through the API) can give a session. */
 export type SessionCommand = 'start' | 'stop' | 'restart' | 'logout';
 
@@ -66,6 +68,12 @@ class SessionRuntime {
   private queue: Promise<unknown> = Promise.resolve();
   /** Its lease was lost (cluster mode): nothing more is applied, published or written. */
   private abandoned = false;
+  /**
+   * Shutting down (the app closes, or the session moves to another instance): commands
+   * are refused, so none can connect again after the connection was ended — a connection
+   * the next owner would then have to fight (440).
+   */
+  closing = false;
   /** What publishing a state still has to store: the state, its transition, the number (`idle` and `shutdown` wait for them). */
   private saving: Promise<unknown> = Promise.resolve();
   private readonly logger: Logger;
@@ -103,10 +111,10 @@ class SessionRuntime {
   }
 
   private async apply(event: SessionEvent, from?: ConnectionHolder): Promise<SessionState> {
-    if (this.abandoned) {
+    if (this.abandoned || (this.closing && !from)) {
       // What its ended connection still reports is of no interest; a command goes to the new owner.
       if (from) return this.state.public;
-      throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+      throw new AppError('unavailable', MOVED);
     }
     if (from && (from.connection === null || from.connection !== this.connection)) return this.state.public;
     // A closed connection is never reused: forget it before reacting to its close.
@@ -273,6 +281,7 @@ class SessionRuntime {
 
   /** Ends the connection without changing what the session should be on the next boot. */
   async shutdown(): Promise<void> {
+    this.closing = true;
     await this.queue;
     await this.saving;
     this.cancelRetry();
@@ -477,7 +486,7 @@ export class SessionService {
   readyConnection(id: string): WhatsAppConnection {
     const connection = this.connectionIfReady(id);
     if (connection) return connection;
-    if (this.directory && !this.sessions.has(id) && this.has(id)) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    if (this.directory && !this.sessions.has(id) && this.has(id)) throw new AppError('unavailable', MOVED);
     this.assertReady(id);
     throw new AppError('session_not_ready', notReadyReason('disconnected', null), { status: 'disconnected' });
   }
@@ -514,8 +523,8 @@ export class SessionService {
   private async runtimeHere(id: string): Promise<SessionRuntime> {
     await this.adopting.get(id);
     const runtime = this.sessions.get(id);
-    if (runtime) return runtime;
-    if (this.directory?.has(id)) throw new AppError('unavailable', 'This WhatsApp session just moved to another server. Try again in a moment.');
+    if (runtime && !runtime.closing) return runtime;
+    if (runtime || this.directory?.has(id)) throw new AppError('unavailable', MOVED);
     throw notFound(id);
   }
 
