@@ -2,7 +2,8 @@
 // a subscriber on a surviving instance sees the session ready under a newer epoch. A lease
 // must run out before anyone may take it, so the lease's TTL is the floor ("baseline"):
 // renewed every third of the TTL, it runs out between ⅔ of the TTL and the TTL after the
-// kill. The target is 30 s. Each kill is followed by a replacement instance, so there are always
+// kill; the survivor placement prefers sees that at its next tick (every third of the TTL)
+// and connects. The target is 30 s. Each kill is followed by a replacement instance, so there are always
 // three when the next owner dies, and by a wait until the cluster is at rest (a new
 // instance may win the session by placement and take it over by hand-over first).
 import os from 'node:os';
@@ -37,6 +38,10 @@ async function failoverRun(leaseTtlMs: number, kills: number): Promise<FailoverR
       try {
         const from = watcher.received.length;
         const epochBefore = (await world.state(survivor)).epoch;
+        // Settling often ends in step with the keepers' ticks (a hand-over to the newcomer
+        // ends with its first lease): a pause of up to one tick (a third of the TTL) lets
+        // the kill land anywhere in the renewal cycle, as a crash does.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * (leaseTtlMs / 3)));
         const killedAt = performance.now();
         await owner.kill();
         await watcher.waitFor(
