@@ -7,17 +7,22 @@
 // asked for through nginx as the dashboard asks. Each subscriber's latency runs from the
 // state's own `lastUpdate` (the owner's clock when it made the change; the same machine's
 // clock the subscribers read) to its receipt. Between changes the session is started again
-// and every subscriber sees it ready before the next stop.
+// (once the stopped session's lease was let go) and every subscriber sees it ready before
+// the next stop.
 import os from 'node:os';
 import { percentile } from './child.js';
-import { ClusterWorld } from './cluster-world.js';
+import { ClusterWorld, SESSION, until } from './cluster-world.js';
 import { ClientsChild } from './ws-clients.js';
 import type { ReachedChange } from './ws-clients.js';
 import { startNginx } from '../apps/server/test/nginx.js';
 import type { TestNginx } from '../apps/server/test/nginx.js';
 
-const CHANGES = 10;
+const CHANGES = Number(process.env.BENCH_CLUSTER_CHANGES ?? 10);
 const WARM_UP = 1;
+/** The tested short TTL (apps/server/test/cluster-failover.test.ts); the default is 15 s. */
+const LEASE_TTL_MS = 3000;
+/** Far longer than a change takes to reach 15,000 subscribers, or the session to reconnect. */
+const CHANGE_TIMEOUT_MS = 60_000;
 /** Client processes: each holds a share of the subscribers. */
 const CLIENT_PROCESSES = 3;
 
@@ -42,12 +47,29 @@ async function wsClientsOf(baseUrl: string, cookie: string): Promise<number> {
   return Number(count);
 }
 
+/** What each instance says and last logged, for a change that never reached everyone. */
+async function diagnose(world: ClusterWorld): Promise<string> {
+  const parts = await Promise.all(
+    world.live().map(async (server) => {
+      const state = await world.state(server).catch((error: unknown) => String(error));
+      return `${server.name}: ${JSON.stringify(state)}\n${server.logs.slice(-30).join('\n')}`;
+    }),
+  );
+  return parts.join('\n\n');
+}
+
 /** Arms every client process for `status`, asks nginx for `command`, resolves once every subscriber has the change. */
-async function change(children: ClientsChild[], nginx: TestNginx, cookie: string, command: 'stop' | 'start', status: string): Promise<ReachedChange> {
+async function change(world: ClusterWorld, children: ClientsChild[], nginx: TestNginx, command: 'stop' | 'start', status: string): Promise<ReachedChange> {
   const armed = await Promise.all(children.map((child) => child.expect(status)));
-  const response = await fetch(`${nginx.url}/api/session/${command}`, { method: 'POST', headers: { cookie, origin: nginx.url } });
+  const response = await fetch(`${nginx.url}/api/session/${command}`, { method: 'POST', headers: { cookie: world.cookie, origin: nginx.url } });
   if (response.status !== 200) throw new Error(`POST /api/session/${command} through nginx: ${response.status} ${await response.text()}`);
-  const reached = await Promise.all(armed.map((child) => child.reached));
+  let timer: NodeJS.Timeout | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void diagnose(world).then((report) => reject(new Error(`the session was not ${status} for every subscriber ${CHANGE_TIMEOUT_MS} ms after ${command}:\n${report}`)));
+    }, CHANGE_TIMEOUT_MS);
+  });
+  const reached = await Promise.race([Promise.all(armed.map((child) => child.reached)), stalled]).finally(() => clearTimeout(timer));
   const stamps = new Set(reached.map((one) => `${one.epoch}/${one.rev}`));
   if (stamps.size !== 1) throw new Error(`the subscribers saw different states for one change: ${[...stamps].join(', ')}`);
   return { ...reached[0]!, times: reached.flatMap((one) => one.times) };
@@ -56,8 +78,9 @@ async function change(children: ClientsChild[], nginx: TestNginx, cookie: string
 async function fanOutRun(instances: number, clients: number): Promise<ClusterFanOutResult> {
   const loadBefore = os.loadavg()[0]!;
   const cap = String(clients + 100);
-  // The default lease TTL; every subscriber is the one admin, so the per-user cap is raised.
-  const world = await ClusterWorld.start({ instances, leaseTtlMs: 15_000, env: { WS_MAX_CLIENTS: cap, WS_MAX_CLIENTS_PER_USER: cap } });
+  // Every subscriber is the one admin, so the per-user cap is raised. The lease TTL plays no
+  // part in a fan-out; a short one lets a stopped session's lease go within seconds (below).
+  const world = await ClusterWorld.start({ instances, leaseTtlMs: LEASE_TTL_MS, env: { WS_MAX_CLIENTS: cap, WS_MAX_CLIENTS_PER_USER: cap } });
   let nginx: TestNginx | null = null;
   const children: ClientsChild[] = [];
   try {
@@ -75,13 +98,17 @@ async function fanOutRun(instances: number, clients: number): Promise<ClusterFan
     const latencies: number[] = [];
     const toAll: number[] = [];
     for (let round = 0; round < WARM_UP + CHANGES; round += 1) {
-      const stopped = await change(children, nginx, world.cookie, 'stop', 'stopped');
+      const stopped = await change(world, children, nginx, 'stop', 'stopped');
       if (round >= WARM_UP) {
         const t0 = Date.parse(stopped.lastUpdate);
         for (const at of stopped.times) latencies.push(at - t0);
         toAll.push(Math.max(...stopped.times) - t0);
       }
-      await change(children, nginx, world.cookie, 'start', 'ready');
+      // A stopped session's lease is let go at a keeper tick once its last command is a TTL
+      // old; a start that arrives at that moment races the release (docs/benchmarks.md, "Cluster
+      // fan-out"), so the next start waits until nobody holds it.
+      await until("the stopped session's lease was released", 60_000, async () => (await world.cluster()).instances.every((instance) => !instance.sessions.includes(SESSION)));
+      await change(world, children, nginx, 'start', 'ready');
     }
     latencies.sort((a, b) => a - b);
     toAll.sort((a, b) => a - b);
