@@ -128,10 +128,18 @@ export class ClusterWorld {
     }
   }
 
+  /** Sessions the instance runs itself, by status, as its /metrics says. */
+  async runsHere(server: ServerProcess, status: string): Promise<number> {
+    const text = await (await fetch(`${server.baseUrl}/metrics`, { headers: { cookie: this.cookie } })).text();
+    return Number(new RegExp(`^wasla_sessions\\{status="${status}"\\} (\\d+)`, 'm').exec(text)?.[1] ?? NaN);
+  }
+
   /**
    * Until the cluster is at rest: every running instance is listed, none leaving, the
-   * session is owned by the instance placement prefers (so no hand-over is coming) and
-   * is ready there. Returns that owner.
+   * session's lease is held by the instance placement prefers (so no hand-over is coming),
+   * and that instance runs it, ready — not merely knows it ready: a lease handed over
+   * reaches /api/cluster before the new owner has connected, while its state still shows
+   * the last owner's. Returns that owner.
    */
   async settled(timeoutMs: number): Promise<ServerProcess> {
     return until('the cluster settled', timeoutMs, async () => {
@@ -143,7 +151,7 @@ export class ClusterWorld {
       const owners = view.instances.filter((instance) => instance.sessions.includes(SESSION));
       if (owners.length !== 1 || owners[0]!.id !== preferredOwner(SESSION, ids)) return null;
       const owner = this.servers.get(owners[0]!.id)!;
-      return (await this.state(owner)).status === 'ready' ? owner : null;
+      return (await this.runsHere(owner, 'ready')) === 1 ? owner : null;
     });
   }
 
