@@ -10,6 +10,8 @@ import { formatJsShipped, jsShippedBench } from './web-js.js';
 import { csvImportBench, formatCsvImport } from './csv-import.js';
 import { formatOutbox, outboxBench } from './outbox.js';
 import { formatGuessFlood, guessFloodBench } from './guess-flood.js';
+import { failoverBench, formatFailover } from './failover.js';
+import { clusterFanOutBench, formatClusterFanOut } from './cluster-fanout.js';
 
 const only = new Set(process.argv.slice(2));
 const want = (name: string): boolean => only.size === 0 || only.has(name);
@@ -55,3 +57,6 @@ if (want('js')) process.stdout.write(`\n${formatJsShipped(await jsShippedBench()
 if (want('csv')) process.stdout.write(`\n${formatCsvImport(await csvImportBench())}\n`);
 if (want('outbox')) process.stdout.write(`\n${formatOutbox(await outboxBench())}\n`);
 if (want('guesses')) process.stdout.write(`\n${formatGuessFlood(await guessFloodBench())}\n`);
+// The cluster: separate main.ts processes on PostgreSQL and a redis-server of the bench's own.
+if (want('failover')) process.stdout.write(`\n${formatFailover(await failoverBench())}\n`);
+if (want('cluster-fanout')) process.stdout.write(`\n${formatClusterFanOut(await clusterFanOutBench())}\n`);

@@ -39,6 +39,8 @@ async function startWasla(): Promise<{ onChange(id: number): void; clients(): nu
     LOG_LEVEL: 'silent',
     WA_AUTOSTART: 'false',
     WS_MAX_CLIENTS: '20000',
+    // Every subscriber is the one admin: the per-user cap (32 by default) would refuse the rest.
+    WS_MAX_CLIENTS_PER_USER: '20000',
     WASLA_ADMIN_EMAIL: 'bench@wasla.test',
     WASLA_ADMIN_PASSWORD: 'bench password 123',
     // The guess benchmark floods logins to measure the hashing gate, not the rate limit.
