@@ -117,7 +117,7 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     assert.match(metrics, /^wasla_cluster_sessions_owned 1$/m);
     assert.match(metrics, /^wasla_cluster_event_delivery_seconds_count\{event="session_update"\} [1-9]/m);
 
-    await cluster.assertCompletedOnce(survivors[1]!, campaignId, count, before);
+    await cluster.assertCompletedOnce(survivors[1]!, campaignId, 0, count, before);
     await until('the message written during the failover arrived', 20_000, async () => {
       const page = await survivors[0]!.api(cookie, 'GET', '/api/messages?limit=100');
       return (page.json.items as { id: string }[]).some((message) => message.id === inbound.id);
@@ -152,7 +152,7 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     // (placement may hand the session back to it later, with a new token, by a clean hand-over).
     await until('the paused instance answers again', 10_000, async () => (await fetch(`${owner.baseUrl}/healthz`)).ok);
     await until('the paused instance says it lost the lease', 10_000, async () => owner.logs.some((line) => line.includes("lost the session's lease")));
-    await cluster.assertCompletedOnce(other, campaignId, count, before);
+    await cluster.assertCompletedOnce(other, campaignId, 100, count, before);
     assertOrdered(watcher);
   });
 
@@ -165,7 +165,7 @@ describe('three instances, one truth, failover', { skip: redisServerSkip || post
     const scheduledAt = new Date(Date.now() + 8000).toISOString();
     const campaignId = await cluster.startCampaign(via, 'Scheduled', 300, count, scheduledAt);
     await cluster.server(ownerId).kill();
-    await cluster.assertCompletedOnce(via, campaignId, count, before);
+    await cluster.assertCompletedOnce(via, campaignId, 300, count, before);
     const campaign = (await via.api(cluster.cookie, 'GET', `/api/campaigns/${campaignId}`)).json as { startedAt: string };
     assert.ok(Date.parse(campaign.startedAt) >= Date.parse(scheduledAt), `started at ${campaign.startedAt}, not before ${scheduledAt}`);
   });

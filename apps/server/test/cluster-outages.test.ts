@@ -109,7 +109,7 @@ describe('a cluster rides out outages of Redis and PostgreSQL', { skip: redisSer
     await proxy.restore();
 
     await until('the session is ready again', 30_000, async () => (await stateOf('a')).status === 'ready' && (await stateOf('b')).status === 'ready');
-    const counts = await cluster.assertCompletedOnce(via, campaignId, count, worldBefore);
+    const counts = await cluster.assertCompletedOnce(via, campaignId, 200, count, worldBefore);
     assert.ok((counts.unknown ?? 0) <= 1, `at most the message in flight is unknown: ${JSON.stringify(counts)}`);
   });
 });
