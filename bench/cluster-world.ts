@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { startEmulator } from '@wasla/wa-emulator';
 import type { Emulator } from '@wasla/wa-emulator';
 import type { SessionState, WsQrCode } from '@wasla/protocol';
@@ -14,6 +13,9 @@ import { decodeQrDataUrl } from '../apps/server/test/qr.js';
 import { redisServerSkip, startRedisServer } from '../apps/server/test/redis-server.js';
 import type { TestRedisServer } from '../apps/server/test/redis-server.js';
 import { ServerProcess } from '../apps/server/test/server-process.js';
+import { until } from '../apps/server/test/cluster-fixture.js';
+
+export { until };
 
 export const SESSION = 'default';
 
@@ -26,16 +28,6 @@ export interface ClusterWorldOptions {
 
 interface ClusterView {
   instances: { id: string; leaving: boolean; sessions: string[] }[];
-}
-
-export async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | null | undefined | false>): Promise<T> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => null);
-    if (value) return value;
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 export class ClusterWorld {

@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { DEMO_LOGIN, UsageError, phoneNumber, port } from './demo-settings.js';
+import { DEMO_LOGIN, UsageError, phoneNumber, port, settingsOrExit } from './demo-settings.js';
 
 /** What `npm run cluster` runs on, and where. */
 export interface ClusterSettings {
@@ -103,16 +103,7 @@ export function clusterSettings(argv: string[], env: Record<string, string | und
   };
 }
 
-/** The settings for this process, or — for --help or a mistake — the usage, and exit. */
+/** The cluster's settings for this process, or — for --help or a mistake — the usage, and exit. */
 export function clusterSettingsOrExit(): ClusterSettings {
-  try {
-    const settings = clusterSettings(process.argv.slice(2), process.env);
-    if (settings !== 'help') return settings;
-    process.stdout.write(CLUSTER_USAGE);
-    process.exit(0);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${CLUSTER_USAGE}`);
-    process.exit(2);
-  }
+  return settingsOrExit(clusterSettings, CLUSTER_USAGE);
 }

@@ -75,16 +75,24 @@ export function demoSettings(argv: string[], env: Record<string, string | undefi
   };
 }
 
-/** The settings for this process, or — for --help or a mistake — the usage, and exit. */
-export function demoSettingsOrExit(): DemoSettings {
+/**
+ * The settings `read` gives for this process's arguments and environment, or — for --help
+ * or a mistake — `usage` printed, and exit.
+ */
+export function settingsOrExit<T>(read: (argv: string[], env: Record<string, string | undefined>) => T | 'help', usage: string): T {
   try {
-    const settings = demoSettings(process.argv.slice(2), process.env);
+    const settings = read(process.argv.slice(2), process.env);
     if (settings !== 'help') return settings;
-    process.stdout.write(DEMO_USAGE);
+    process.stdout.write(usage);
     process.exit(0);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    process.stderr.write(`${error.message}\n\n${DEMO_USAGE}`);
+    process.stderr.write(`${error.message}\n\n${usage}`);
     process.exit(2);
   }
+}
+
+/** The demo's settings for this process, or the usage, and exit. */
+export function demoSettingsOrExit(): DemoSettings {
+  return settingsOrExit(demoSettings, DEMO_USAGE);
 }
