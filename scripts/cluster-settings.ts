@@ -1,5 +1,4 @@
-import { parseArgs } from 'node:util';
-import { DEMO_LOGIN, UsageError, phoneNumber, port, settingsOrExit } from './demo-settings.js';
+import { DEMO_LOGIN, UsageError, parseOptions, phoneNumber, port, settingsOrExit } from './demo-settings.js';
 
 /** What `npm run cluster` runs on, and where. */
 export interface ClusterSettings {
@@ -69,27 +68,16 @@ function url(value: string | undefined, fallback: string, name: string, schemes:
 
 /** Reads the options (flags win over the environment); throws UsageError for anything it doesn't understand. */
 export function clusterSettings(argv: string[], env: Record<string, string | undefined>): ClusterSettings | 'help' {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        'emulator-port': { type: 'string' },
-        phone: { type: 'string' },
-        'database-url': { type: 'string' },
-        'redis-url': { type: 'string' },
-        'lease-ttl-ms': { type: 'string' },
-        nginx: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
-  } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
-  }
-  const { values } = parsed;
+  const values = parseOptions(argv, {
+    port: { type: 'string' },
+    'emulator-port': { type: 'string' },
+    phone: { type: 'string' },
+    'database-url': { type: 'string' },
+    'redis-url': { type: 'string' },
+    'lease-ttl-ms': { type: 'string' },
+    nginx: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
   if (values.help) return 'help';
   return {
     port: port(values.port ?? env.PORT, 3000, '--port'),

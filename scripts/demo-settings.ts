@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import type { ParseArgsConfig } from 'node:util';
 
 /** The demo's settings, shared by `npm run demo` and `npm run demo:link`. */
 export interface DemoSettings {
@@ -47,29 +48,28 @@ export function phoneNumber(value: string | undefined): string {
 
 export class UsageError extends Error {}
 
-/** Reads the options (flags win over the environment); throws UsageError for anything it doesn't understand. */
-export function demoSettings(argv: string[], env: Record<string, string | undefined>): DemoSettings | 'help' {
-  let parsed;
+/** The command line's options (no positionals); throws UsageError for anything it doesn't understand. */
+export function parseOptions<const O extends NonNullable<ParseArgsConfig['options']>>(argv: string[], options: O) {
   try {
-    parsed = parseArgs({
-      args: argv,
-      options: {
-        port: { type: 'string' },
-        'emulator-port': { type: 'string' },
-        phone: { type: 'string' },
-        help: { type: 'boolean', short: 'h' },
-      },
-      strict: true,
-      allowPositionals: false,
-    });
+    return parseArgs({ args: argv, options, strict: true, allowPositionals: false }).values;
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
-  if (parsed.values.help) return 'help';
-  const phone = phoneNumber(parsed.values.phone ?? env.DEMO_PHONE);
+}
+
+/** Reads the options (flags win over the environment); throws UsageError for anything it doesn't understand. */
+export function demoSettings(argv: string[], env: Record<string, string | undefined>): DemoSettings | 'help' {
+  const values = parseOptions(argv, {
+    port: { type: 'string' },
+    'emulator-port': { type: 'string' },
+    phone: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  });
+  if (values.help) return 'help';
+  const phone = phoneNumber(values.phone ?? env.DEMO_PHONE);
   return {
-    port: port(parsed.values.port ?? env.PORT, 3000, '--port'),
-    emulatorPort: port(parsed.values['emulator-port'] ?? env.EMULATOR_PORT, 4040, '--emulator-port'),
+    port: port(values.port ?? env.PORT, 3000, '--port'),
+    emulatorPort: port(values['emulator-port'] ?? env.EMULATOR_PORT, 4040, '--emulator-port'),
     phone,
     ...DEMO_LOGIN,
   };

@@ -53,13 +53,12 @@ export class MessageService {
     return this.options.router.run('message.send', { sessionId, to, text });
   }
 
-  /** `send`, on the instance that runs the session. */
+  /** `send`, on the instance that runs the session (checked again there: the session's state is its owner's). */
   private async sendHere(sessionId: string, to: string, text: string): Promise<Message> {
     const phone = normalizePhone(to, this.options.defaultCountry);
     // Like a campaign: nothing goes out while WhatsApp has restricted the number.
     this.options.sessions.assertNotRestricted(sessionId);
     const connection = this.options.sessions.readyConnection(sessionId);
-    if (text.trim().length === 0) throw new AppError('validation_failed', 'The message text is empty.');
     if (await this.options.suppressions.has(phone.e164)) {
       throw new AppError('opted_out', 'This number opted out of messages (it replied STOP). Remove it from the opt-out list in Settings to message it again.');
     }
